@@ -113,10 +113,18 @@ def total(values: Iterable[Size]) -> Size:
 
 
 def _maximum(values: Iterable[Size]) -> Size:
-    values = list(values)
-    if all(isinstance(v, int) for v in values):
-        return max(values, default=0)
-    return sympy.Max(*values) if values else 0
+    """Maximum of exact sizes; symbolic ones stay an unevaluated ``Max`` of the distinct values.
+
+    Evaluating ``Max`` of many polynomials makes sympy compare them pairwise
+    through its assumption system, which takes seconds on long trees; the
+    figure is meant for substitution at sizes, where it becomes an int.
+    """
+    distinct = list(dict.fromkeys(values))
+    if all(isinstance(v, int) for v in distinct):
+        return max(distinct, default=0)
+    if len(distinct) == 1:
+        return distinct[0]
+    return sympy.Max(*distinct, evaluate=False)
 
 
 class _IndexOwners:

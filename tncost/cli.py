@@ -1,0 +1,321 @@
+"""The ``tncost`` command: analyze, run and demo.
+
+Every user error (a :class:`~tncost.errors.TncostError` or a usage error)
+prints one ``error: ...`` line on standard error and exits with status 2,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import click
+
+from .errors import TncostError
+from .io import Spec, _split_equation, load_network, parse_index_sizes
+from .network import TensorNetwork
+from .planner import FAMILY_NAMES, ContractionPlan, SketchPlan, plan_contraction, plan_sketch
+from .structures import physical_indices
+from .symbolic.sizes import parse_size_assignments
+
+__all__ = ["main", "cli"]
+
+
+class _Group(click.Group):
+    """A click group that reports tncost errors in one line with exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TncostError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(2)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+def _fail(message: str) -> None:
+    raise click.UsageError(message)
+
+
+# Shared option handling -------------------------------------------------------------
+
+
+def _load(spec_text: str, sizes_text: str | None) -> tuple[Spec, dict[str, int] | None]:
+    """Resolve SPEC; for an einsum SPEC, ``--sizes`` entries naming indices are index sizes."""
+    symbol_values: dict[str, int] | None = None
+    index_sizes = None
+    is_equation = ("," in spec_text or "->" in spec_text) and not Path(spec_text).is_file() and ":" not in spec_text
+    if is_equation:
+        if not sizes_text:
+            _fail(f"the einsum equation {spec_text!r} needs index sizes: give --sizes a=4,b=5,... (or a=s with symbols)")
+        inputs, output = _split_equation(spec_text)
+        indices = {i for operand in inputs for i in operand} | set(output or ())
+        entries = parse_index_sizes(sizes_text or "")
+        index_sizes = {k: v for k, v in entries.items() if k in indices}
+        rest = {k: v for k, v in entries.items() if k not in indices}
+        if rest:
+            bad = [k for k, v in rest.items() if not isinstance(v, int)]
+            if bad:
+                _fail(f"--sizes entry {bad[0]}={rest[bad[0]]} names no index of the equation and is not a symbol value")
+            symbol_values = {k: int(v) for k, v in rest.items()}
+    elif sizes_text:
+        symbol_values = parse_size_assignments(sizes_text)
+    spec = load_network(spec_text, index_sizes)
+    return spec, symbol_values
+
+
+def _apply_sketch(network: TensorNetwork, sketch: str | None) -> TensorNetwork:
+    if sketch is None:
+        return network
+    text = sketch.strip()
+    if text == "all":
+        return network.with_sketch(physical_indices(network))
+    if text in ("none", ""):
+        return network.with_sketch(())
+    return network.with_sketch(tuple(i.strip() for i in text.split(",") if i.strip()))
+
+
+def _families(text: str | None) -> list[str]:
+    if text is None or text.strip() == "all":
+        return list(FAMILY_NAMES)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        _fail("--family is empty; give names such as tt,tree or all")
+    return names
+
+
+def _plan(
+    spec: Spec,
+    sizes: Mapping[str, int] | None,
+    sketch: str | None,
+    families: str | None,
+    eps: float,
+    delta: float,
+    m: int | None,
+    constant: float,
+) -> SketchPlan | ContractionPlan:
+    network = _apply_sketch(spec.network, sketch)
+    if not network.sketched:
+        return plan_contraction(network, sizes=sizes)
+    return plan_sketch(
+        network,
+        eps,
+        delta,
+        sizes=sizes,
+        m=m,
+        families=_families(families),
+        data_tree=spec.data_tree,
+        constant=constant,
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# Text rendering --------------------------------------------------------------------
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[k]) for r in cells)) if cells else len(h) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
+def _network_summary(network: TensorNetwork) -> str:
+    tensors = ", ".join(f"{t.name}({','.join(t.indices)})" for t in network.tensors)
+    sizes = ", ".join(f"{i}={s}" for i, s in network.size_dict.items())
+    return (
+        f"network {network.name or '(unnamed)'}: {len(network.tensors)} tensors {tensors}\n"
+        f"sizes: {sizes}\n"
+        f"sketched: {', '.join(network.sketched) or 'none'}; kept: {', '.join(network.kept) or 'none'}"
+    )
+
+
+def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
+    """Render an analysis as text."""
+    lines = [_network_summary(plan.network)]
+    point = ", ".join(f"{k}={v}" for k, v in plan.point.items()) or "numeric network"
+    if isinstance(plan, ContractionPlan):
+        data = plan.to_dict()["contraction"]
+        lines.append(f"plain contraction (no sketched indices), order searched at {point}")
+        lines.append(f"order (SSA): {data['order']}")
+        lines.append(f"exact cost (ops): {data['cost']}")
+        lines.append(f"ops at {point}: {plan.cost_at_point}")
+        lines.append(f"largest intermediate: {data['largest_intermediate']} ({plan.largest_intermediate_at_point} entries at the point)")
+        lines.append(f"live peak at the point: {plan.live_peak_at_point} entries")
+        return "\n".join(lines)
+
+    lines.append(
+        f"data tree T0: {plan.to_dict()['data_tree']}; comparison: {plan.comparison}; "
+        f"eps={plan.eps}, delta={plan.delta}, C={plan.constant}"
+    )
+    lines.append(f"orders searched at {point} ({'user sizes' if plan.sizes_given else 'default sample'})")
+    rows = []
+    for family in plan.families:
+        rows.append(
+            [
+                ("* " if family.family == plan.chosen else "  ") + family.family,
+                family.m,
+                family.k if family.k is not None else "-",
+                "yes" if family.sequence.ok else "no",
+                family.cost_at_point,
+                family.cost,
+            ]
+        )
+    lines.append(_table(["family", "m", "k", "sequence", "ops at point", "exact cost (ops)"], rows))
+    lines.append(f"chosen: {plan.chosen} (fewest ops at the point)")
+    for family in plan.families:
+        for note in family.notes:
+            lines.append(f"note [{family.family}]: {note}")
+    for note in plan.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+# Commands ---------------------------------------------------------------------------
+
+_spec_argument = click.argument("spec", metavar="SPEC")
+_sizes_option = click.option(
+    "--sizes",
+    default=None,
+    metavar="s=1000,R=20",
+    help="Values of the size symbols; for an einsum SPEC, also the size of every index (a=4,b=s).",
+)
+_sketch_option = click.option(
+    "--sketch",
+    default=None,
+    metavar="a,b|all|none",
+    help="Indices to sketch: a comma list, 'all' (a built-in's physical indices, else every open index) or 'none'.",
+)
+_family_option = click.option("--family", default=None, metavar="NAME,...|all", help="Embedding families to plan.")
+_eps_option = click.option("--eps", default=0.5, show_default=True, type=float, help="Distortion target epsilon, in (0, 1).")
+_delta_option = click.option("--delta", default=0.1, show_default=True, type=float, help="Failure probability delta, in (0, 1).")
+_m_option = click.option("--m", "m", default=None, type=int, help="A fixed sketch size shared by every family.")
+_constant_option = click.option("--constant", "constant", default=1.0, show_default=True, type=float, help="The constant C of the sketch-size rule.")
+_format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="tncost")
+def cli() -> None:
+    """Cost analysis, planning and execution of tensor-network sketches."""
+
+
+@cli.command()
+@_spec_argument
+@_sketch_option
+@_family_option
+@_eps_option
+@_delta_option
+@_m_option
+@_sizes_option
+@_constant_option
+@_format_option
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Also write analysis.json into this folder.")
+def analyze(
+    spec: str,
+    sketch: str | None,
+    family: str | None,
+    eps: float,
+    delta: float,
+    m: int | None,
+    sizes: str | None,
+    constant: float,
+    output_format: str,
+    out: str | None,
+) -> None:
+    """Analyze SPEC: each family's sketch size, exact cost and T0-consistent order."""
+    loaded, values = _load(spec, sizes)
+    plan = _plan(loaded, values, sketch, family, eps, delta, m, constant)
+    data = plan.to_dict()
+    if out is not None:
+        _write_atomic(Path(out) / "analysis.json", json.dumps(data, indent=2) + "\n")
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render_analysis(plan))
+
+
+@cli.command()
+@_spec_argument
+@_sketch_option
+@_family_option
+@_eps_option
+@_delta_option
+@_m_option
+@_sizes_option
+@_constant_option
+@_format_option
+@click.option("--trials", default=20, show_default=True, type=click.IntRange(min=0), help="Distortion trials per family.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for data and embeddings.")
+@click.option("--engine", default="numpy", show_default=True, type=click.Choice(["numpy", "dask"]), help="Execution engine.")
+@click.option("--memory-budget", "memory_budget", default=None, type=click.IntRange(min=1), help="Memory budget in bytes (default: half the available memory).")
+def run(
+    spec: str,
+    sketch: str | None,
+    family: str | None,
+    eps: float,
+    delta: float,
+    m: int | None,
+    sizes: str | None,
+    constant: float,
+    output_format: str,
+    trials: int,
+    seed: int,
+    engine: str,
+    memory_budget: int | None,
+) -> None:
+    """Plan SPEC at --sizes, execute each family's plan on seeded data, and check the prediction."""
+    from .runs import render_runs, run_plan
+
+    if engine == "dask":
+        # TODO: the dask engine (dask.array through opt_einsum) is not built yet.
+        _fail("the dask engine is not available yet; use --engine numpy")
+    loaded, values = _load(spec, sizes)
+    network = _apply_sketch(loaded.network, sketch)
+    if network.symbols and not values:
+        _fail(f"run needs numbers: give --sizes for {', '.join(network.symbols)}, for example --sizes "
+              + ",".join(f"{n}=16" for n in network.symbols))
+    plan = _plan(loaded, values, sketch, family, eps, delta, m, constant)
+    if isinstance(plan, ContractionPlan):
+        _fail("run executes sketches; the network has no sketched indices (use --sketch, or analyze for a plain contraction)")
+    report = run_plan(plan, trials=trials, seed=seed, memory_budget=memory_budget)
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(render_runs(plan, report))
+
+
+@cli.command()
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for data and embeddings.")
+@click.option("--trials", default=10, show_default=True, type=click.IntRange(min=1), help="Distortion trials per family.")
+def demo(seed: int, trials: int) -> None:
+    """Run the pipeline on the built-in cases and on a tensor train of a real image."""
+    from .demo import run_demo
+
+    run_demo(seed=seed, trials=trials, echo=click.echo)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``tncost`` console script."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="tncost")

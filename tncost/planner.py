@@ -1,0 +1,500 @@
+"""Sketching plans: for each embedding family, the embedding, its T0-consistent tree and its exact cost.
+
+:func:`plan_sketch` is the pipeline's planning step. For a network with
+sketched indices E1 it
+
+1. fixes the numeric point at which orders are searched: the user's sizes, or
+   a documented sample of the symbols (:func:`tncost.paths.sample_sizes`);
+2. fixes the data tree T0: the user's, or the exact optimum of the data
+   network alone at that point;
+3. for each family, builds the embedding (the sketch size from the accuracy
+   rule of that family, or the user's fixed ``m``), finds the cheapest
+   contraction tree of data ∪ embedding consistent with T0
+   (:mod:`tncost.consistent`), and derives its exact cost as a polynomial in
+   the size symbols and the sketch-size symbol ``m``;
+4. chooses the family with the fewest ops at the numeric point.
+
+A network without sketched indices is planned as a plain contraction
+(:func:`plan_contraction`): its optimal order, exact cost and memory.
+
+Families are compared at equal accuracy (each family's own ``m``) unless the
+user fixes ``m``, in which case all share it (equal sketch size); the plan
+records which.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from . import embeddings as emb
+from .consistent import exact_consistent_tree, restricted_consistent_tree
+from .cost import TreeCost, substitute_cost, tree_cost
+from .errors import NetworkError, SketchSizeError, SpecError
+from .network import TensorNetwork
+from .paths import optimize, sample_sizes
+from .symbolic.sizes import Size, size_symbol
+from .tree import ContractionTree
+
+__all__ = [
+    "FAMILY_NAMES",
+    "FamilyPlan",
+    "SketchPlan",
+    "ContractionPlan",
+    "plan_sketch",
+    "plan_contraction",
+    "plan_family",
+    "sketched_order",
+    "EXACT_SEARCH_LIMIT",
+]
+
+FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree")
+"""The Gaussian embedding families the planner evaluates by default."""
+
+EXACT_SEARCH_LIMIT = 5
+"""Embeddings with at most this many tensors get the exact consistent-tree search."""
+
+SKETCH_SYMBOL = "m"
+
+CHOSEN_RULE = (
+    "fewest ops at the numeric point among the families that satisfy the sequence condition "
+    "(and so carry the accuracy guarantee); all families when none does"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class FamilyPlan:
+    """One family's plan: embedding, T0-consistent tree, exact costs and checks.
+
+    ``cost`` is a sympy polynomial in the size symbols and ``m`` (or an int
+    for a numeric network with a fixed ``m``); ``cost_at_point`` is its exact
+    value at the numeric point the plan was searched at (``point``).
+    """
+
+    family: str
+    embedding: emb.Embedding
+    joint: TensorNetwork
+    tree: ContractionTree
+    data_tree: ContractionTree
+    m: int
+    k: int | None
+    sketch_size_rule: str
+    cost: Size
+    cost_at_point: int
+    largest_intermediate_at_point: int
+    live_peak_at_point: int
+    point: Mapping[str, int]
+    sequence: emb.SequenceCheck
+    search: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The data network's kept indices E2."""
+        output = set(self.embedding.output)
+        return tuple(i for i in self.joint.output or () if i not in output)
+
+    def numeric_joint(self) -> TensorNetwork:
+        """The joint network at the plan's numeric point."""
+        return self.joint.at_sizes({k: v for k, v in self.point.items() if k in self.joint.symbols})
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description that :func:`FamilyPlan.from_dict` can rebuild."""
+        return {
+            "name": self.family,
+            "sketch_size": {"rule": self.sketch_size_rule, "k": self.k, "at_sizes": self.m},
+            "cost": str(self.cost),
+            "cost_at_point": self.cost_at_point,
+            "largest_intermediate_at_point": self.largest_intermediate_at_point,
+            "live_peak_at_point": self.live_peak_at_point,
+            "order": [list(step) for step in self.tree.ssa_path()],
+            "order_format": "ssa over joint positions (data tensors first, then embedding tensors)",
+            "search": self.search,
+            "satisfies_sequence_condition": self.sequence.ok,
+            "sequence_order": list(self.sequence.order),
+            "notes": list(self.notes),
+            "embedding": {
+                "tensors": {t.name: list(t.indices) for t in self.embedding.tensors},
+                "sizes": {i: str(s) for i, s in self.embedding.size_dict.items()},
+                "output": list(self.embedding.output),
+                "row_sizes": [str(r) for r in self.embedding.row_sizes],
+                "scaling": self.embedding.scaling,
+            },
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SketchPlan:
+    """The planner's result for a network with sketched indices."""
+
+    network: TensorNetwork
+    data_tree: ContractionTree
+    point: Mapping[str, int]
+    sizes_given: bool
+    fixed_m: int | None
+    eps: float
+    delta: float
+    constant: float
+    comparison: str
+    families: tuple[FamilyPlan, ...]
+    chosen: str
+    notes: tuple[str, ...] = field(default=())
+
+    def family(self, name: str) -> FamilyPlan:
+        """The plan of the family ``name``."""
+        for plan in self.families:
+            if plan.family == name:
+                return plan
+        raise SpecError(f"no plan for family {name!r}; planned families: {', '.join(p.family for p in self.families)}")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary, the ``analyze`` command's ``--format json`` output."""
+        net = self.network
+        families = []
+        for plan in self.families:
+            entry = plan.to_dict()
+            entry["cost_at_sizes"] = plan.cost_at_point if self.sizes_given else None
+            families.append(entry)
+        return {
+            "network": {
+                "name": net.name,
+                "tensors": {t.name: list(t.indices) for t in net.tensors},
+                "sizes": {i: str(s) for i, s in net.size_dict.items()},
+                "output": list(net.output or ()),
+            },
+            "sketched": list(net.sketched),
+            "kept": list(net.kept),
+            "m": self.fixed_m,
+            "comparison": self.comparison,
+            "eps": self.eps,
+            "delta": self.delta,
+            "C": self.constant,
+            "data_tree": _nested_names(net, self.data_tree),
+            "point": dict(self.point),
+            "point_source": "user sizes" if self.sizes_given else "default sample of the symbols",
+            "families": families,
+            "chosen": self.chosen,
+            "chosen_rule": CHOSEN_RULE,
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, **kwargs: object) -> str:
+        """The :meth:`to_dict` summary as JSON text."""
+        return json.dumps(self.to_dict(), **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, eq=False)
+class ContractionPlan:
+    """A plain contraction plan: the optimal order, exact cost and memory of a network."""
+
+    network: TensorNetwork
+    tree: ContractionTree
+    cost: TreeCost
+    point: Mapping[str, int]
+    sizes_given: bool
+    cost_at_point: int
+    largest_intermediate_at_point: int
+    live_peak_at_point: int
+    method: str
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary."""
+        net = self.network
+        return {
+            "network": {
+                "name": net.name,
+                "tensors": {t.name: list(t.indices) for t in net.tensors},
+                "sizes": {i: str(s) for i, s in net.size_dict.items()},
+                "output": list(net.output or ()),
+            },
+            "sketched": [],
+            "kept": list(net.kept),
+            "contraction": {
+                "order": [list(step) for step in self.tree.ssa_path()],
+                "order_format": "ssa over tensor positions",
+                "cost": str(self.cost.ops),
+                "cost_at_sizes": self.cost_at_point if self.sizes_given else None,
+                "cost_at_point": self.cost_at_point,
+                "largest_intermediate": str(self.cost.largest_intermediate),
+                "largest_intermediate_at_point": self.largest_intermediate_at_point,
+                "live_peak_at_point": self.live_peak_at_point,
+                "method": self.method,
+            },
+            "point": dict(self.point),
+            "point_source": "user sizes" if self.sizes_given else "default sample of the symbols",
+            "families": [],
+            "chosen": None,
+        }
+
+
+def _nested_names(network: TensorNetwork, tree: ContractionTree) -> object:
+    def walk(item: object) -> object:
+        if isinstance(item, int):
+            return network.tensors[item].name
+        return [walk(part) for part in item]  # type: ignore[union-attr]
+
+    return walk(tree.nested())
+
+
+def _resolve_point(network: TensorNetwork, sizes: Mapping[str, int] | None) -> tuple[dict[str, int], bool]:
+    if sizes:
+        unknown = [name for name in sizes if name not in network.symbols and name != SKETCH_SYMBOL]
+        if unknown:
+            raise SpecError(
+                f"unknown symbol(s) {', '.join(unknown)} in the sizes; the network's symbols are "
+                f"{', '.join(network.symbols) or 'none (all sizes are numbers)'}"
+            )
+        missing = [name for name in network.symbols if name not in sizes]
+        if missing:
+            raise SpecError(
+                f"no value for symbol(s) {', '.join(missing)}; give every symbol a size, for example "
+                + ",".join(f"{n}=64" for n in network.symbols)
+            )
+        return {k: v for k, v in sizes.items() if k != SKETCH_SYMBOL}, True
+    return dict(sample_sizes(network)), False
+
+
+def sketched_order(network: TensorNetwork, data_tree: ContractionTree) -> tuple[str, ...]:
+    """The sketched indices in T0's canonical leaf order (index order within a tensor)."""
+    order = []
+    sketched = set(network.sketched)
+    for position in data_tree.leaf_order():
+        order.extend(i for i in network.tensors[position].indices if i in sketched)
+    return tuple(order)
+
+
+def _family_m(family: str, count: int, fixed_m: int | None, eps: float, delta: float, constant: float) -> tuple[int, int | None, str]:
+    if family == "khatri-rao":
+        rows = emb.khatri_rao_rows(count, eps, delta)
+        if fixed_m is not None:
+            return fixed_m, None, "fixed by the user"
+        return rows, None, f"(3^N - 1)/(eps^2 delta) = {rows} (Chebyshev estimate)"
+    k = emb.family_count(family, count)
+    if fixed_m is not None:
+        return fixed_m, k, "fixed by the user"
+    m = emb.sketch_size(k, eps, delta, constant)
+    return m, k, f"ceil(C k ln(1/delta)/eps^2) with k = {k}"
+
+
+def plan_family(
+    network: TensorNetwork,
+    family: str,
+    data_tree: ContractionTree,
+    point: Mapping[str, int],
+    m: int,
+    *,
+    k: int | None = None,
+    rule: str = "",
+) -> FamilyPlan:
+    """Plan one family at sketch size ``m``: the embedding, its consistent tree and exact costs.
+
+    ``tt`` is built in both orientations and the cheaper is kept.
+
+    Raises
+    ------
+    SpecError
+        For an unknown family.
+    """
+    if family not in emb.FAMILIES:
+        raise SpecError(f"unknown family {family!r}; valid families: {', '.join(emb.FAMILIES)}")
+    m_symbol = size_symbol(SKETCH_SYMBOL)
+    order = sketched_order(network, data_tree)
+    numeric = network.at_sizes({k_: v for k_, v in point.items() if k_ in network.symbols}) if network.symbols else network
+    variants = [False, True] if family == "tt" and len(order) > 1 else [False]
+
+    best = None
+    for reverse in variants:
+        numeric_embedding = emb.build_embedding(family, numeric, m, order=order, reverse=reverse)
+        joint_numeric = emb.joint_network(numeric, numeric_embedding)
+        if len(numeric_embedding.tensors) <= EXACT_SEARCH_LIMIT:
+            search = exact_consistent_tree(joint_numeric, data_tree)
+        else:
+            search = restricted_consistent_tree(joint_numeric, data_tree)
+        if best is None or search.ops < best[1].ops:
+            best = (reverse, search, numeric_embedding, joint_numeric)
+    assert best is not None
+    reverse, search, numeric_embedding, joint_numeric = best
+
+    symbolic_embedding = emb.build_embedding(family, network, m_symbol, order=order, reverse=reverse)
+    joint = emb.joint_network(network, symbolic_embedding)
+    symbolic_cost = tree_cost(joint, search.tree)
+    numeric_cost = tree_cost(joint_numeric, search.tree)
+    if numeric_cost.ops != search.ops:  # pragma: no cover - guards the search's own bookkeeping
+        raise AssertionError(f"search ops {search.ops} differ from the tree's ops {numeric_cost.ops}")
+    full_point = {**point, SKETCH_SYMBOL: m}
+    if substitute_cost(symbolic_cost.ops, full_point) != numeric_cost.ops:  # pragma: no cover
+        raise AssertionError("symbolic and numeric costs disagree")
+
+    sequence = emb.check_sequence(numeric_embedding, m=m)
+    notes = []
+    too_big = [e for e in numeric.sketched if numeric.size_dict[e] <= m]
+    if too_big:
+        sizes_text = ", ".join(f"{e}={numeric.size_dict[e]}" for e in too_big)
+        notes.append(
+            f"m = {m} is at or above the size of sketched index {sizes_text}: sketching cannot "
+            "pay off there; use a larger size, a looser eps/delta, or a smaller --m"
+        )
+    if len(variants) == 2:
+        notes.append(f"tt chain built {'right to left' if reverse else 'left to right'} over T0's leaf order (the cheaper orientation)")
+    return FamilyPlan(
+        family=family,
+        embedding=symbolic_embedding,
+        joint=joint,
+        tree=search.tree,
+        data_tree=data_tree,
+        m=m,
+        k=k,
+        sketch_size_rule=rule,
+        cost=symbolic_cost.ops,
+        cost_at_point=numeric_cost.ops,
+        largest_intermediate_at_point=int(numeric_cost.largest_intermediate),
+        live_peak_at_point=int(numeric_cost.live_peak),
+        point=dict(full_point),
+        sequence=sequence,
+        search=search.method,
+        notes=tuple(notes),
+    )
+
+
+def plan_sketch(
+    network: TensorNetwork,
+    eps: float = 0.5,
+    delta: float = 0.1,
+    *,
+    sizes: Mapping[str, int] | None = None,
+    m: int | None = None,
+    families: Sequence[str] | None = None,
+    data_tree: ContractionTree | None = None,
+    constant: float = 1.0,
+) -> SketchPlan:
+    """Plan a sketch of ``network``'s sketched indices with every requested family.
+
+    Parameters
+    ----------
+    network
+        The data network; ``network.sketched`` is E1 (at least one index).
+    eps, delta
+        The accuracy target: each family's sketch size follows the rule of
+        :func:`tncost.embeddings.sketch_size` with its own factor count.
+    sizes
+        Values of the size symbols. Without them, orders are searched at
+        :func:`tncost.paths.sample_sizes` and ``cost_at_sizes`` is null.
+    m
+        A fixed sketch size shared by every family (equal sketch size).
+    families
+        Family names; default :data:`FAMILY_NAMES`.
+    data_tree
+        T0 over the data positions; default the exact optimum of the data
+        network alone at the numeric point.
+    constant
+        The constant C of the sketch-size rule.
+
+    Returns
+    -------
+    SketchPlan
+
+    Raises
+    ------
+    NetworkError
+        If the network has no sketched indices (use :func:`plan_contraction`)
+        or already uses the symbol ``m``.
+    SketchSizeError
+        For an invalid ``m``, ``eps`` or ``delta``.
+
+    Examples
+    --------
+    >>> from tncost.structures import tensor_train
+    >>> plan = plan_sketch(tensor_train(3), sizes={"s": 64, "R": 4}, m=8, families=["tt"])
+    >>> plan.chosen, plan.family("tt").cost_at_point > 0
+    ('tt', True)
+    """
+    if not network.sketched:
+        raise NetworkError("the network has no sketched indices; use plan_contraction for a plain contraction")
+    if SKETCH_SYMBOL in network.symbols:
+        raise NetworkError(
+            f"the network uses the symbol {SKETCH_SYMBOL!r}, which tncost reserves for the sketch size; rename it"
+        )
+    if m is not None:
+        if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+            raise SketchSizeError(f"invalid sketch size m={m!r}: give a positive integer")
+    emb.sketch_size(1, eps, delta, constant)  # validates eps, delta and C with clear errors
+    families = list(FAMILY_NAMES if families is None else families)
+    unknown = [f for f in families if f not in emb.FAMILIES]
+    if unknown:
+        raise SpecError(f"unknown family {unknown[0]!r}; valid families: {', '.join(emb.FAMILIES)}")
+    if not families:
+        raise SpecError("no family requested; give at least one of " + ", ".join(emb.FAMILIES))
+
+    point, sizes_given = _resolve_point(network, sizes)
+    data_network = network.at_sizes({k: v for k, v in point.items() if k in network.symbols}) if network.symbols else network
+    if data_tree is None:
+        data_tree = optimize(data_network) if len(network.tensors) > 1 else ContractionTree.from_nested(0)
+    elif sorted(data_tree.leaves) != list(range(len(network.tensors))):
+        raise NetworkError(
+            f"the data tree covers positions {sorted(data_tree.leaves)}, but the network has "
+            f"{len(network.tensors)} tensors (positions 0..{len(network.tensors) - 1})"
+        )
+
+    count = len(network.sketched)
+    plans = []
+    for family in families:
+        family_m, k, rule = _family_m(family, count, m, eps, delta, constant)
+        plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule))
+    # Families without the sequence form have no accuracy guarantee at a given
+    # m, so they are chosen only when no family with the guarantee was planned.
+    guaranteed = [p for p in plans if p.sequence.ok] or plans
+    chosen = min(guaranteed, key=lambda p: (p.cost_at_point, families.index(p.family))).family
+
+    notes = []
+    if not sizes_given:
+        notes.append(
+            "no sizes given: orders were searched and the family chosen at the sample "
+            + ", ".join(f"{k}={v}" for k, v in point.items())
+        )
+    return SketchPlan(
+        network=network,
+        data_tree=data_tree,
+        point=point,
+        sizes_given=sizes_given,
+        fixed_m=m,
+        eps=eps,
+        delta=delta,
+        constant=constant,
+        comparison="equal sketch size (m fixed by the user)" if m is not None else "equal accuracy (each family its own m)",
+        families=tuple(plans),
+        chosen=chosen,
+        notes=tuple(notes),
+    )
+
+
+def plan_contraction(network: TensorNetwork, *, sizes: Mapping[str, int] | None = None, method: str = "auto") -> ContractionPlan:
+    """Plan a plain contraction: the optimal order at the numeric point, its exact cost and memory.
+
+    Examples
+    --------
+    >>> from tncost.io import parse_einsum
+    >>> plan = plan_contraction(parse_einsum("ab,bc->ac", {"a": 2, "b": 3, "c": 4}))
+    >>> plan.cost_at_point
+    24
+    """
+    point, sizes_given = _resolve_point(network, sizes)
+    numeric = network.at_sizes({k: v for k, v in point.items() if k in network.symbols}) if network.symbols else network
+    if len(network.tensors) == 1:
+        tree = ContractionTree.from_nested(0)
+    else:
+        tree = optimize(numeric, method=method)
+    cost = tree_cost(network, tree)
+    numeric_cost = tree_cost(numeric, tree)
+    return ContractionPlan(
+        network=network,
+        tree=tree,
+        cost=cost,
+        point=point,
+        sizes_given=sizes_given,
+        cost_at_point=int(numeric_cost.ops),
+        largest_intermediate_at_point=int(numeric_cost.largest_intermediate),
+        live_peak_at_point=int(numeric_cost.live_peak),
+        method=method,
+    )
+
