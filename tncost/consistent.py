@@ -18,7 +18,11 @@ one child) gives T0. Two searches find cheap consistent trees:
   the group is tried, which lets embedding tensors of one group be
   pre-contracted with each other. Attachments start at the lowest node that
   holds all of a tensor's sketched indices and improve by coordinate descent
-  over the T0 nodes on the paths from those leaves to the root.
+  over the T0 nodes on the paths from those leaves, and from the nodes of the
+  tensors they share an index with, to the root: single moves, then moves
+  of a tensor and one neighbour together (to every pair of nodes when the
+  embedding has at most :data:`PAIR_PRODUCT_LIMIT` tensors, else to one
+  shared node).
 
 Both searches minimize total ops at numeric sizes with exact integers. The
 restriction never pre-contracts embedding tensors attached to different
@@ -46,6 +50,8 @@ __all__ = [
 ORDER_EXACT_LIMIT = 10
 GROUP_EXACT_LIMIT = 4
 MAX_SWEEPS = 6
+PAIR_PRODUCT_LIMIT = 12
+"""Up to this many embedding tensors, pair moves try every pair of nodes, not only shared ones."""
 
 
 class _Masks:
@@ -407,6 +413,14 @@ class _Restricted:
             cluster[node] = operand | groups[node]
         return total, steps
 
+    def neighbours(self) -> dict[int, list[int]]:
+        """For each embedding tensor, the embedding tensors it shares an index with."""
+        tensor_indices = self.masks.tensor_indices
+        return {
+            p: [q for q in self.embedding if q != p and tensor_indices[p] & tensor_indices[q]]
+            for p in self.embedding
+        }
+
     def ancestors(self, node: frozenset) -> list[frozenset]:
         path = [node]
         while path[-1] in self.parent:
@@ -441,10 +455,7 @@ class _Restricted:
                 pending.append(p)
         # Tensors that touch no data index: attach at the lowest node that holds
         # the tensors they share an index with, once those are placed.
-        neighbours = {
-            p: [q for q in self.embedding if q != p and self.masks.tensor_indices[p] & self.masks.tensor_indices[q]]
-            for p in pending
-        }
+        neighbours = self.neighbours()
         while pending:
             ready = [
                 p for p in pending
@@ -487,12 +498,18 @@ def restricted_consistent_tree(network: TensorNetwork, data_tree: ContractionTre
     """
     search = _Restricted(network, data_tree)
     attachment, candidates = search.initial_attachment()
+    neighbours = search.neighbours()
     best_cost, best_steps = search.evaluate(attachment)
     for _ in range(MAX_SWEEPS):
         improved = False
         for p in search.embedding:
             current = attachment[p]
-            for node in candidates[p]:
+            # Besides the paths above its own data, a tensor may join the cluster
+            # of any node on the paths above its embedding neighbours.
+            options: dict[frozenset, None] = dict.fromkeys(candidates[p])
+            for q in neighbours[p]:
+                options.update(dict.fromkeys(search.ancestors(attachment[q])))
+            for node in options:
                 if node == current:
                     continue
                 attachment[p] = node
@@ -500,6 +517,32 @@ def restricted_consistent_tree(network: TensorNetwork, data_tree: ContractionTre
                 if cost < best_cost:
                     best_cost, best_steps, current, improved = cost, steps, node, True
             attachment[p] = current
+        # Pair moves: a tensor and one embedding neighbour join the same node,
+        # which lets the group search pre-contract them there.
+        for p in search.embedding:
+            for q in neighbours[p]:
+                if q < p:
+                    continue
+                previous = (attachment[p], attachment[q])
+                options = dict.fromkeys(search.ancestors(previous[0]))
+                options.update(dict.fromkeys(search.ancestors(previous[1])))
+                if len(search.embedding) <= PAIR_PRODUCT_LIMIT:
+                    options_p = dict.fromkeys(candidates[p])
+                    options_p.update(options)
+                    options_q = dict.fromkeys(candidates[q])
+                    options_q.update(options)
+                    moves = [(a, b) for a in options_p for b in options_q]
+                else:
+                    moves = [(node, node) for node in options]
+                chosen = previous
+                for move in moves:
+                    if move == previous:
+                        continue
+                    attachment[p], attachment[q] = move
+                    cost, steps = search.evaluate(attachment)
+                    if cost < best_cost:
+                        best_cost, best_steps, chosen, improved = cost, steps, move, True
+                attachment[p], attachment[q] = chosen
         if not improved:
             break
     tree = _tree_from_mask_steps(best_steps, network) if best_steps else ContractionTree.from_nested(search.data[0])
