@@ -17,7 +17,7 @@ Examples
 >>> tree.ssa_path()
 [(0, 1), (2, 3)]
 >>> tree.nested()
-((0, 1), 2)
+(2, (0, 1))
 """
 
 from __future__ import annotations
