@@ -32,10 +32,12 @@ from . import embeddings as emb
 from .consistent import exact_consistent_tree, restricted_consistent_tree
 from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SketchSizeError, SpecError
-from .network import TensorNetwork
+import sympy
+
+from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
-from .symbolic.sizes import Size, size_symbol
-from .tree import ContractionTree
+from .symbolic.sizes import Size, parse_size, size_symbol, substitute
+from .tree import ContractionTree, is_consistent
 
 __all__ = [
     "FAMILY_NAMES",
@@ -99,11 +101,41 @@ class FamilyPlan:
         """The joint network at the plan's numeric point."""
         return self.joint.at_sizes({k: v for k, v in self.point.items() if k in self.joint.symbols})
 
+    def numeric_joint_data(self) -> TensorNetwork:
+        """The data network alone (with its sketched indices) at the plan's numeric point."""
+        joint = self.numeric_joint()
+        data = tuple(t for t in joint.tensors if t.kind == "data")
+        indices = {i for t in data for i in t.indices}
+        sizes = {i: s for i, s in joint.size_dict.items() if i in indices}
+        return TensorNetwork(data, sizes, tuple(self.embedding.sketched) + self.kept, self.embedding.sketched)
+
+    def numeric_embedding(self) -> emb.Embedding:
+        """The embedding at the plan's numeric point."""
+        point = dict(self.point)
+        return emb.Embedding(
+            self.embedding.family,
+            self.embedding.tensors,
+            {i: substitute(s, point) for i, s in self.embedding.size_dict.items()},
+            self.embedding.sketched,
+            self.embedding.output,
+            tuple(substitute(r, point) for r in self.embedding.row_sizes),
+            self.embedding.scaling,
+            self.embedding.k,
+        )
+
     def to_dict(self) -> dict:
         """A JSON-ready description that :func:`FamilyPlan.from_dict` can rebuild."""
         return {
             "name": self.family,
-            "sketch_size": {"rule": self.sketch_size_rule, "k": self.k, "at_sizes": self.m},
+            "sketch_size": {
+                "symbolic": str(
+                    emb.symbolic_sketch_size(self.k) if self.k is not None
+                    else emb.symbolic_khatri_rao_rows(len(self.embedding.sketched))
+                ),
+                "at_sizes": self.m,
+                "k": self.k,
+                "rule": self.sketch_size_rule,
+            },
             "cost": str(self.cost),
             "cost_at_point": self.cost_at_point,
             "largest_intermediate_at_point": self.largest_intermediate_at_point,
@@ -118,10 +150,86 @@ class FamilyPlan:
                 "tensors": {t.name: list(t.indices) for t in self.embedding.tensors},
                 "sizes": {i: str(s) for i, s in self.embedding.size_dict.items()},
                 "output": list(self.embedding.output),
+                "sketched": list(self.embedding.sketched),
                 "row_sizes": [str(r) for r in self.embedding.row_sizes],
                 "scaling": self.embedding.scaling,
+                "k": self.embedding.k,
             },
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping, network: TensorNetwork, data_tree: ContractionTree, point: Mapping[str, int]) -> "FamilyPlan":
+        """Rebuild a family plan from :meth:`to_dict` output and its data network.
+
+        The embedding, the tree and the costs are rebuilt and recomputed; a
+        stored cost that disagrees with the recomputed one raises, so an edited
+        or corrupted plan is never executed with wrong predictions.
+
+        Raises
+        ------
+        SpecError
+            For a malformed entry or a stored cost that does not match.
+        """
+        try:
+            description = data["embedding"]
+            tensors = tuple(Tensor(name, tuple(indices), "embedding") for name, indices in description["tensors"].items())
+            embedding = emb.Embedding(
+                family=data["name"],
+                tensors=tensors,
+                size_dict=dict(description["sizes"]),
+                sketched=tuple(description["sketched"]),
+                output=tuple(description["output"]),
+                row_sizes=tuple(parse_size(r) for r in description["row_sizes"]),
+                scaling=description["scaling"],
+                k=description["k"],
+            )
+            m = int(data["sketch_size"]["at_sizes"])
+            order = [tuple(step) for step in data["order"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise SpecError(f"malformed plan entry for family {data.get('name', '?')!r}: {err}") from err
+        joint = emb.joint_network(network, embedding)
+        tree = ContractionTree.from_ssa_path(order, len(joint.tensors))
+        if not is_consistent(tree, data_tree):
+            raise SpecError(f"the stored order of family {embedding.family!r} does not follow the stored data tree")
+        full_point = {**point, SKETCH_SYMBOL: m}
+        symbolic_cost = tree_cost(joint, tree)
+        numeric_joint = joint.at_sizes({k: v for k, v in full_point.items() if k in joint.symbols}) if joint.symbols else joint
+        numeric_cost = tree_cost(numeric_joint, tree)
+        if str(symbolic_cost.ops) != data["cost"] and sympy.simplify(symbolic_cost.ops - sympy.sympify(data["cost"], locals=_symbol_locals(joint))) != 0:
+            raise SpecError(f"stored cost of family {embedding.family!r} does not match its order: {data['cost']} != {symbolic_cost.ops}")
+        if numeric_cost.ops != data["cost_at_point"]:
+            raise SpecError(
+                f"stored cost at the point of family {embedding.family!r} is {data['cost_at_point']}, "
+                f"but its order costs {numeric_cost.ops}"
+            )
+        numeric_embedding = emb.Embedding(
+            embedding.family, embedding.tensors,
+            {i: substitute(s_, full_point) for i, s_ in embedding.size_dict.items()},
+            embedding.sketched, embedding.output,
+            tuple(substitute(r, full_point) for r in embedding.row_sizes), embedding.scaling, embedding.k,
+        )
+        return cls(
+            family=embedding.family,
+            embedding=embedding,
+            joint=joint,
+            tree=tree,
+            data_tree=data_tree,
+            m=m,
+            k=data["sketch_size"].get("k"),
+            sketch_size_rule=data["sketch_size"].get("rule", ""),
+            cost=symbolic_cost.ops,
+            cost_at_point=int(numeric_cost.ops),
+            largest_intermediate_at_point=int(numeric_cost.largest_intermediate),
+            live_peak_at_point=int(numeric_cost.live_peak),
+            point=full_point,
+            sequence=emb.check_sequence(numeric_embedding, m=m),
+            search=data.get("search", ""),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def _symbol_locals(network: TensorNetwork) -> dict[str, sympy.Symbol]:
+    return {name: size_symbol(name) for name in (*network.symbols, SKETCH_SYMBOL)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,6 +274,8 @@ class SketchPlan:
             "sketched": list(net.sketched),
             "kept": list(net.kept),
             "m": self.fixed_m,
+            "accuracy_symbol": "mu = C ln(1/delta) / eps^2",
+            "sizes_given": self.sizes_given,
             "comparison": self.comparison,
             "eps": self.eps,
             "delta": self.delta,
@@ -182,6 +292,68 @@ class SketchPlan:
     def to_json(self, **kwargs: object) -> str:
         """The :meth:`to_dict` summary as JSON text."""
         return json.dumps(self.to_dict(), **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "SketchPlan":
+        """Rebuild a plan from :meth:`to_dict` output (for example a saved JSON file).
+
+        Costs are recomputed from the stored orders and checked against the
+        stored values, so a loaded plan predicts exactly what it executes.
+
+        Raises
+        ------
+        SpecError
+            For a malformed plan or stored costs that do not match.
+
+        Examples
+        --------
+        >>> from tncost.structures import tensor_train
+        >>> plan = plan_sketch(tensor_train(3), sizes={"s": 16, "R": 2}, m=4, families=["tt"])
+        >>> again = SketchPlan.from_json(plan.to_json())
+        >>> again.family("tt").cost_at_point == plan.family("tt").cost_at_point
+        True
+        """
+        try:
+            described = data["network"]
+            tensors = tuple(Tensor(name, tuple(indices)) for name, indices in described["tensors"].items())
+            network = TensorNetwork(
+                tensors, dict(described["sizes"]), tuple(described["output"]), tuple(data["sketched"]), described["name"]
+            )
+            names = {t.name: k for k, t in enumerate(tensors)}
+
+            def positions(item: object) -> object:
+                if isinstance(item, str):
+                    return names[item]
+                return tuple(positions(part) for part in item)  # type: ignore[union-attr]
+
+            data_tree = ContractionTree.from_nested(positions(data["data_tree"]))
+            point = {k: int(v) for k, v in data["point"].items()}
+            families = tuple(FamilyPlan.from_dict(entry, network, data_tree, point) for entry in data["families"])
+            return cls(
+                network=network,
+                data_tree=data_tree,
+                point=point,
+                sizes_given=bool(data.get("sizes_given", True)),
+                fixed_m=data["m"],
+                eps=float(data["eps"]),
+                delta=float(data["delta"]),
+                constant=float(data["C"]),
+                comparison=data["comparison"],
+                families=families,
+                chosen=data["chosen"],
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise SpecError(f"malformed plan: missing or invalid field {err}") from err
+
+    @classmethod
+    def from_json(cls, text: str) -> "SketchPlan":
+        """Rebuild a plan from :meth:`to_json` text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise SpecError(f"invalid plan JSON: {err}") from err
+        return cls.from_dict(data)
 
 
 @dataclass(frozen=True, eq=False)
