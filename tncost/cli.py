@@ -183,7 +183,7 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
             ]
         )
     lines.append(_table(["family", "m", "k", "sequence", "ops at point", "exact cost (ops)"], rows))
-    lines.append(f"chosen: {plan.chosen} (fewest ops at the point)")
+    lines.append(f"chosen: {plan.chosen} (fewest ops at the point among families that satisfy the sequence condition)")
     for family in plan.families:
         for note in family.notes:
             lines.append(f"note [{family.family}]: {note}")

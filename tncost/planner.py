@@ -49,6 +49,7 @@ __all__ = [
     "plan_family",
     "sketched_order",
     "EXACT_SEARCH_LIMIT",
+    "UNCONSTRAINED_LIMIT",
 ]
 
 FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree")
@@ -56,6 +57,13 @@ FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree")
 
 EXACT_SEARCH_LIMIT = 5
 """Embeddings with at most this many tensors get the exact consistent-tree search."""
+
+UNCONSTRAINED_LIMIT = 12
+"""Joint networks with at most this many tensors also get the unconstrained optimum (exact DP).
+
+That optimum ignores T0 and is reported beside the plan only: the lower bound
+holds for T0-consistent plans, and an unconstrained tree can cost far less.
+"""
 
 SKETCH_SYMBOL = "m"
 
@@ -90,6 +98,7 @@ class FamilyPlan:
     sequence: emb.SequenceCheck
     search: str
     notes: tuple[str, ...] = ()
+    unconstrained_ops_at_point: int | None = None
 
     @property
     def kept(self) -> tuple[str, ...]:
@@ -143,6 +152,7 @@ class FamilyPlan:
             "order": [list(step) for step in self.tree.ssa_path()],
             "order_format": "ssa over joint positions (data tensors first, then embedding tensors)",
             "search": self.search,
+            "unconstrained_ops_at_point": self.unconstrained_ops_at_point,
             "satisfies_sequence_condition": self.sequence.ok,
             "sequence_order": list(self.sequence.order),
             "notes": list(self.notes),
@@ -499,6 +509,9 @@ def plan_family(
         raise AssertionError("symbolic and numeric costs disagree")
 
     sequence = emb.check_sequence(numeric_embedding, m=m)
+    unconstrained = None
+    if len(joint_numeric.tensors) <= UNCONSTRAINED_LIMIT:
+        unconstrained = int(tree_cost(joint_numeric, optimize(joint_numeric, method="dp")).ops)
     notes = []
     too_big = [e for e in numeric.sketched if numeric.size_dict[e] <= m]
     if too_big:
@@ -526,6 +539,7 @@ def plan_family(
         sequence=sequence,
         search=search.method,
         notes=tuple(notes),
+        unconstrained_ops_at_point=unconstrained,
     )
 
 
