@@ -35,6 +35,10 @@ class _Group(click.Group):
         except TncostError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(2)
+        except click.UsageError as err:
+            # Bad options, missing arguments and _fail: one line, as for TncostError.
+            click.echo(f"error: {err.format_message()}", err=True)
+            ctx.exit(2)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("interrupted", err=True)
             sys.exit(130)

@@ -47,7 +47,9 @@ __all__ = [
     "GROUP_EXACT_LIMIT",
 ]
 
+#: Groups of at most this many embedding tensors on one node are absorbed in the best order (greedy beyond).
 ORDER_EXACT_LIMIT = 10
+#: Groups of at most this many embedding tensors also try every binary tree over the operand and the group.
 GROUP_EXACT_LIMIT = 4
 MAX_SWEEPS = 6
 PAIR_PRODUCT_LIMIT = 12

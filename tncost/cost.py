@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import PathError
+from .errors import PathError, SpecError
 from .network import Index, TensorNetwork
 from .symbolic.sizes import Size, product
 from .tree import ContractionTree, Node
@@ -49,6 +49,7 @@ __all__ = [
     "total",
 ]
 
+#: The named cost conventions that :meth:`TreeCost.convert` accepts (see the module notes).
 CONVENTIONS = ("ops", "cotengra", "opt_einsum", "flops")
 
 
@@ -95,7 +96,7 @@ def _convert(ops: Size, sums: bool, convention: str) -> Size:
         return ops
     if convention in ("opt_einsum", "flops"):
         return 2 * ops if sums else ops
-    raise ValueError(f"unknown cost convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
+    raise SpecError(f"unknown cost convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
 
 
 def total(values: Iterable[Size]) -> Size:

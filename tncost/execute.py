@@ -87,6 +87,7 @@ _ZERO_DATA = "the data network evaluates to zero (‖x‖ = 0), so its distortio
 _HQ_OPERANDS = 32
 
 Arrays = Mapping[str, np.ndarray]
+#: A function that draws every embedding tensor from a seed, by tensor name.
 EmbeddingSampler = Callable[[Seed], Mapping[str, np.ndarray]]
 DTypeLike = Union[str, type, np.dtype]
 

@@ -69,6 +69,7 @@ __all__ = [
 SPEC_FIELDS = ("name", "tensors", "sizes", "symbols", "output", "sketch", "keep", "data_tree", "regime")
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
+#: Index sizes as a mapping from index to size, or as text such as ``"a=s,i=R"``.
 SizeMapping = Union[Mapping[Index, object], str]
 
 

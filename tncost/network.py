@@ -34,7 +34,9 @@ from .symbolic.sizes import Size, parse_size, substitute
 
 __all__ = ["Tensor", "TensorNetwork", "Index", "TensorKind"]
 
+#: An index name.
 Index = str
+#: The kind of a tensor: ``"data"`` for the input network, ``"embedding"`` for a sketch.
 TensorKind = Literal["data", "embedding"]
 
 

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import embeddings as emb
-from .consistent import exact_consistent_tree, restricted_consistent_tree
+from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
 from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SketchSizeError, SpecError
 import sympy
@@ -52,8 +52,11 @@ __all__ = [
     "UNCONSTRAINED_LIMIT",
 ]
 
-FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree")
+FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree", "ms22", "best_t0")
 """The Gaussian embedding families the planner evaluates by default."""
+
+MS22_FAMILIES = ("ms22", "best_t0")
+"""Families whose embedding follows T0 and is chosen by a search at the point."""
 
 EXACT_SEARCH_LIMIT = 5
 """Embeddings with at most this many tensors get the exact consistent-tree search."""
@@ -420,8 +423,13 @@ def _nested_names(network: TensorNetwork, tree: ContractionTree) -> object:
 
 
 def _resolve_point(network: TensorNetwork, sizes: Mapping[str, int] | None) -> tuple[dict[str, int], bool]:
+    if sizes and SKETCH_SYMBOL in sizes:
+        raise SpecError(
+            f"{SKETCH_SYMBOL} is the sketch size, not a size of the network; "
+            "fix it with --m on the command line or m= in plan_sketch"
+        )
     if sizes:
-        unknown = [name for name in sizes if name not in network.symbols and name != SKETCH_SYMBOL]
+        unknown = [name for name in sizes if name not in network.symbols]
         if unknown:
             raise SpecError(
                 f"unknown symbol(s) {', '.join(unknown)} in the sizes; the network's symbols are "
@@ -433,7 +441,9 @@ def _resolve_point(network: TensorNetwork, sizes: Mapping[str, int] | None) -> t
                 f"no value for symbol(s) {', '.join(missing)}; give every symbol a size, for example "
                 + ",".join(f"{n}=64" for n in network.symbols)
             )
-        return {k: v for k, v in sizes.items() if k != SKETCH_SYMBOL}, True
+        return dict(sizes), True
+    if not network.symbols:
+        return {}, True  # every size is a number, so the costs are at the user's sizes
     return dict(sample_sizes(network)), False
 
 
@@ -468,10 +478,14 @@ def plan_family(
     *,
     k: int | None = None,
     rule: str = "",
+    choices: object | None = None,
 ) -> FamilyPlan:
     """Plan one family at sketch size ``m``: the embedding, its consistent tree and exact costs.
 
-    ``tt`` is built in both orientations and the cheaper is kept.
+    ``tt`` is built in both orientations and the cheaper is kept. ``ms22``
+    and ``best_t0`` take the ``choices`` their search made at the point (see
+    :func:`tncost.embeddings.ms22_plan`); their plan is never dearer than the
+    algorithm's own step order.
 
     Raises
     ------
@@ -485,20 +499,32 @@ def plan_family(
     numeric = network.at_sizes({k_: v for k_, v in point.items() if k_ in network.symbols}) if network.symbols else network
     variants = [False, True] if family == "tt" and len(order) > 1 else [False]
 
+    options: dict = {}
+    if family in MS22_FAMILIES:
+        if choices is None:
+            raise SpecError(f"family {family!r} needs the choices of its search; use plan_sketch")
+        order = tuple(network.sketched)
+        options = {"data_tree": data_tree, "choices": choices}
+
     best = None
     for reverse in variants:
-        numeric_embedding = emb.build_embedding(family, numeric, m, order=order, reverse=reverse)
+        numeric_embedding = emb.build_embedding(family, numeric, m, order=order, reverse=reverse, **options)
         joint_numeric = emb.joint_network(numeric, numeric_embedding)
         if len(numeric_embedding.tensors) <= EXACT_SEARCH_LIMIT:
             search = exact_consistent_tree(joint_numeric, data_tree)
         else:
             search = restricted_consistent_tree(joint_numeric, data_tree)
+        if options:
+            _, step_tree = emb.ms22_embedding(numeric, data_tree, choices, m, order=order, family=family)
+            step_ops = int(tree_cost(joint_numeric, step_tree).ops)
+            if step_ops < search.ops:
+                search = ConsistentSearch(step_tree, step_ops, "step order", {})
         if best is None or search.ops < best[1].ops:
             best = (reverse, search, numeric_embedding, joint_numeric)
     assert best is not None
     reverse, search, numeric_embedding, joint_numeric = best
 
-    symbolic_embedding = emb.build_embedding(family, network, m_symbol, order=order, reverse=reverse)
+    symbolic_embedding = emb.build_embedding(family, network, m_symbol, order=order, reverse=reverse, **options)
     joint = emb.joint_network(network, symbolic_embedding)
     symbolic_cost = tree_cost(joint, search.tree)
     numeric_cost = tree_cost(joint_numeric, search.tree)
@@ -520,6 +546,16 @@ def plan_family(
             f"m = {m} is at or above the size of sketched index {sizes_text}: sketching cannot "
             "pay off there; use a larger size, a looser eps/delta, or a smaller --m"
         )
+    if choices is not None:
+        numeric_splits = [
+            c for c in getattr(choices, "merges", ())
+            if c.option.startswith("split") and not (c.b1 == c.b2 and c.m_prime == m)
+        ]
+        if numeric_splits:
+            notes.append(
+                f"{len(numeric_splits)} split gadget(s) use factor sizes chosen for m = {m} "
+                "(b1 * b2 = m' with numeric b1, b2), so the symbolic cost is exact at this m only"
+            )
     if len(variants) == 2:
         notes.append(f"tt chain built {'right to left' if reverse else 'left to right'} over T0's leaf order (the cheaper orientation)")
     return FamilyPlan(
@@ -625,6 +661,16 @@ def plan_sketch(
     count = len(network.sketched)
     plans = []
     for family in families:
+        if family in MS22_FAMILIES:
+            search = emb.ms22_plan if family == "ms22" else emb.best_t0_plan
+            _, family_m, k, found = search(network, data_tree, point, eps, delta, constant, m)
+            choices = found if family == "ms22" else found.choices
+            rule = (
+                "fixed by the user" if m is not None
+                else f"ceil(C k ln(1/delta)/eps^2) with k = {k} tensors used (first sized with k_max = 3N - 2)"
+            )
+            plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule, choices=choices))
+            continue
         family_m, k, rule = _family_m(family, count, m, eps, delta, constant)
         plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule))
     # Families without the sequence form have no accuracy guarantee at a given

@@ -33,6 +33,7 @@ from .errors import SpecError
 
 __all__ = ["Seed", "resolve_seed", "seed_sequence", "spawn_seeds"]
 
+#: Anything :func:`resolve_seed` accepts: None, an int, a SeedSequence or a Generator.
 Seed = Union[None, int, np.integer, np.random.SeedSequence, np.random.Generator]
 
 _VALID = "None, a non-negative int, a numpy SeedSequence or a numpy Generator"

@@ -114,6 +114,14 @@ def _numeric_rows(plan: FamilyPlan) -> list[int]:
     return rows
 
 
+def _fits_budget(plan: FamilyPlan, memory_budget: int | None) -> bool:
+    try:
+        execute.check_memory(plan.live_peak_at_point, np.float64, memory_budget)
+    except MemoryBudgetError:
+        return False
+    return True
+
+
 def run_plan(
     plan: SketchPlan,
     *,
@@ -144,7 +152,14 @@ def run_plan(
         family (see :func:`run_family`), and ``seed``.
     """
     data_seed, run_seed = spawn_seeds(seed, 2)
-    arrays = dict(data) if data is not None else plan_data(plan, data_seed)
+    # Every live peak counts the data tensors, so data is drawn only when some family fits the budget.
+    fits = [_fits_budget(family, memory_budget) for family in plan.families]
+    if data is not None:
+        arrays = dict(data)
+    elif any(fits):
+        arrays = plan_data(plan, data_seed)
+    else:
+        arrays = {}
     report = plan.to_dict()
     runs = []
     for family_seed, family in zip(spawn_seeds(run_seed, len(plan.families)), plan.families):

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Union
@@ -30,15 +31,26 @@ from .errors import PathError
 
 __all__ = ["ContractionTree", "Node", "Path", "SSAPath", "Nested", "is_consistent"]
 
+#: A tree node: the frozenset of the leaf positions it covers.
 Node = frozenset
+#: A linear (opt_einsum) path: pairs of positions in the current operand list.
 Path = list[tuple[int, int]]
+#: An SSA (cotengra) path: pairs of node numbers, leaves first, then one per step.
 SSAPath = list[tuple[int, int]]
+#: A tree as nested pairs of leaf positions, such as ``((0, 1), 2)``.
 Nested = Union[int, tuple["Nested", "Nested"]]
+
+
+def _position(item: object) -> int:
+    """Convert an operand position to an int, and reject bools, floats and strings (numpy integers pass)."""
+    if isinstance(item, bool):
+        raise TypeError(f"{item!r} is not a position")
+    return operator.index(item)  # type: ignore[arg-type]
 
 
 def _pair(step: object, number: int) -> tuple[int, int]:
     try:
-        items = tuple(int(i) for i in step)  # type: ignore[union-attr]
+        items = tuple(_position(i) for i in step)  # type: ignore[union-attr]
     except (TypeError, ValueError) as err:
         raise PathError(f"path step {number} is {step!r}; each step is a pair of integer positions") from err
     if len(items) != 2:

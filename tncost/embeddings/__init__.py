@@ -29,6 +29,7 @@ from .families import (
     register_family,
 )
 from .sequence import SequenceCheck, at_least, check_sequence
+from .best_t0 import BestT0Result, MS22Choices, MS22Result, best_t0_plan, build_best_t0, build_ms22, ms22_embedding, ms22_plan, run_ms22, search_best_t0  # registers "ms22" and "best_t0"
 from .sketch_size import (
     ACCURACY_SYMBOL,
     DEFAULT_C,
@@ -70,4 +71,14 @@ __all__ = [
     "DEFAULT_DELTA",
     "DEFAULT_C",
     "TARGETS",
+    "MS22Choices",
+    "MS22Result",
+    "run_ms22",
+    "ms22_plan",
+    "ms22_embedding",
+    "build_ms22",
+    "BestT0Result",
+    "search_best_t0",
+    "best_t0_plan",
+    "build_best_t0",
 ]

@@ -9,6 +9,7 @@ of the same name, so ``sympy.Symbol("s")`` and ``"s"`` mean the same size.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Union
 
@@ -27,8 +28,12 @@ __all__ = [
     "parse_size_assignments",
 ]
 
+#: An index size: a positive int or a monomial in positive integer symbols.
 Size = Union[int, sympy.Expr]
+#: The size of every index, by index name (opt_einsum's ``size_dict``).
 SizeDict = dict[str, Size]
+
+_SIZE_TEXT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[A-Za-z_][A-Za-z_0-9]*|[-+*/()\s])+")
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -106,6 +111,13 @@ def parse_size(value: object, *, declared: Iterable[str] | None = None) -> Size:
         text = value.strip()
         if not text:
             raise SizeError("invalid size '': give a positive integer or a symbol such as s")
+        # sympify evaluates its text: allow only numbers, names and arithmetic,
+        # so that attribute access such as "s.func" never reaches it.
+        if not _SIZE_TEXT.fullmatch(text):
+            raise SizeError(
+                f"invalid size {shown!r}: use only numbers, symbol names, *, /, ** and parentheses, "
+                "for example 4*s**2"
+            )
         try:
             value = sympy.sympify(text, locals={n: size_symbol(n) for n in _names_in(text)})
         except (sympy.SympifyError, SyntaxError, TypeError) as err:
@@ -129,8 +141,6 @@ def parse_size(value: object, *, declared: Iterable[str] | None = None) -> Size:
 
 
 def _names_in(text: str) -> list[str]:
-    import re
-
     return [n for n in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text) if n.isidentifier()]
 
 
@@ -150,13 +160,23 @@ def substitute(size: Size, values: Mapping[str, int]) -> Size:
     """
     if isinstance(size, int):
         return size
-    mapping = {sym: values[sym.name] for sym in size.free_symbols if sym.name in values}
+    mapping = {sym: _symbol_value(sym.name, values[sym.name]) for sym in size.free_symbols if sym.name in values}
     result = size.xreplace({k: sympy.Integer(v) for k, v in mapping.items()})
-    if result.is_Number:
+    if not result.free_symbols:
         if not result.is_Integer:
             raise SizeError(f"size {size} is not an integer at {dict(sorted((k.name, v) for k, v in mapping.items()))}")
         return int(result)
     return result
+
+
+def _symbol_value(name: str, value: object) -> int:
+    """Convert a symbol's value to an int, and reject booleans, fractions and values below 1."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise SizeError(f"invalid value {value!r} for symbol {name}: symbol values are positive integers")
+    number = int(value)  # type: ignore[call-overload]
+    if number < 1:
+        raise SizeError(f"invalid value {number} for symbol {name}: symbol values are positive integers (at least 1)")
+    return number
 
 
 def product(sizes: Iterable[Size]) -> Size:
