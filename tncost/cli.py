@@ -176,6 +176,7 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
     lines.append(f"orders searched at {point} ({'user sizes' if plan.sizes_given else 'default sample'})")
     rows = []
     for family in plan.families:
+        ratio = family.ratio_to_lower_bound
         rows.append(
             [
                 ("* " if family.family == plan.chosen else "  ") + family.family,
@@ -183,10 +184,16 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
                 family.k if family.k is not None else "-",
                 "yes" if family.sequence.ok else "no",
                 family.cost_at_point,
+                "-" if ratio is None else f"{float(ratio):.3g}",
                 family.cost,
             ]
         )
-    lines.append(_table(["family", "m", "k", "sequence", "ops at point", "exact cost (ops)"], rows))
+    lines.append(_table(["family", "m", "k", "sequence", "ops at point", "ops / LB", "exact cost (ops)"], rows))
+    if plan.lower_bound is not None:
+        lines.append(
+            f"lower bound LB (each family's ratio uses LB at its own m): {plan.lower_bound.total}; "
+            f"every T0-consistent sequence plan costs at least LB / {plan.lower_bound.constant}"
+        )
     lines.append(f"chosen: {plan.chosen} (fewest ops at the point among families that satisfy the sequence condition)")
     for family in plan.families:
         for note in family.notes:

@@ -25,11 +25,13 @@ records which.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import embeddings as emb
 from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
+from .bounds import LowerBound, lower_bound
 from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SketchSizeError, SpecError
 import sympy
@@ -102,6 +104,15 @@ class FamilyPlan:
     search: str
     notes: tuple[str, ...] = ()
     unconstrained_ops_at_point: int | None = None
+    lower_bound_at_point: int | None = None
+    lower_bound_note: str = ""
+
+    @property
+    def ratio_to_lower_bound(self) -> Fraction | None:
+        """The exact ratio of the plan's cost to LB at the plan's own m and T0, or None where LB is undefined."""
+        if not self.lower_bound_at_point:
+            return None
+        return Fraction(self.cost_at_point, self.lower_bound_at_point)
 
     @property
     def kept(self) -> tuple[str, ...]:
@@ -156,6 +167,10 @@ class FamilyPlan:
             "order_format": "ssa over joint positions (data tensors first, then embedding tensors)",
             "search": self.search,
             "unconstrained_ops_at_point": self.unconstrained_ops_at_point,
+            "lower_bound_at_point": self.lower_bound_at_point,
+            "ratio_to_lower_bound": None if self.ratio_to_lower_bound is None else float(self.ratio_to_lower_bound),
+            "ratio_to_lower_bound_exact": None if self.ratio_to_lower_bound is None else str(self.ratio_to_lower_bound),
+            "lower_bound_note": self.lower_bound_note,
             "satisfies_sequence_condition": self.sequence.ok,
             "sequence_order": list(self.sequence.order),
             "notes": list(self.notes),
@@ -261,6 +276,7 @@ class SketchPlan:
     families: tuple[FamilyPlan, ...]
     chosen: str
     notes: tuple[str, ...] = field(default=())
+    lower_bound: LowerBound | None = None
 
     def family(self, name: str) -> FamilyPlan:
         """The plan of the family ``name``."""
@@ -297,10 +313,22 @@ class SketchPlan:
             "point": dict(self.point),
             "point_source": "user sizes" if self.sizes_given else "default sample of the symbols",
             "families": families,
+            "lower_bound": self._lower_bound_dict(),
             "chosen": self.chosen,
             "chosen_rule": CHOSEN_RULE,
             "notes": list(self.notes),
         }
+
+    def _lower_bound_dict(self) -> dict | None:
+        if self.lower_bound is None:
+            return None
+        data = self.lower_bound.to_dict()
+        data["proven_divisor"] = data.pop("constant")
+        data["statement"] = (
+            "every T0-consistent plan whose embedding satisfies the sequence condition with row sizes "
+            "at least m costs at least total / proven_divisor"
+        )
+        return data
 
     def to_json(self, **kwargs: object) -> str:
         """The :meth:`to_dict` summary as JSON text."""
@@ -469,6 +497,14 @@ def _family_m(family: str, count: int, fixed_m: int | None, eps: float, delta: f
     return m, k, f"ceil(C k ln(1/delta)/eps^2) with k = {k}"
 
 
+def _lower_bound_at(numeric: TensorNetwork, data_tree: ContractionTree, m: int) -> tuple[int | None, str]:
+    """LB of the numeric data network at sketch size m, or None with the reason it is undefined."""
+    try:
+        return lower_bound(numeric, data_tree, m).at(), ""
+    except SketchSizeError as err:
+        return None, f"lower bound not defined: {err}"
+
+
 def plan_family(
     network: TensorNetwork,
     family: str,
@@ -535,6 +571,12 @@ def plan_family(
         raise AssertionError("symbolic and numeric costs disagree")
 
     sequence = emb.check_sequence(numeric_embedding, m=m)
+    bound_value, bound_note = _lower_bound_at(numeric, data_tree, m)
+    if not sequence.ok and bound_value is not None:
+        bound_note = (
+            "the embedding does not satisfy the sequence condition, so the lower bound does not "
+            "apply to it; the ratio is shown for comparison only"
+        )
     unconstrained = None
     if len(joint_numeric.tensors) <= UNCONSTRAINED_LIMIT:
         unconstrained = int(tree_cost(joint_numeric, optimize(joint_numeric, method="dp")).ops)
@@ -576,6 +618,8 @@ def plan_family(
         search=search.method,
         notes=tuple(notes),
         unconstrained_ops_at_point=unconstrained,
+        lower_bound_at_point=bound_value,
+        lower_bound_note=bound_note,
     )
 
 
@@ -678,7 +722,15 @@ def plan_sketch(
     guaranteed = [p for p in plans if p.sequence.ok] or plans
     chosen = min(guaranteed, key=lambda p: (p.cost_at_point, families.index(p.family))).family
 
-    notes = []
+    bound = None
+    try:
+        bound = lower_bound(network, data_tree, m if m is not None else size_symbol(SKETCH_SYMBOL))
+    except SketchSizeError as err:
+        notes_bound = f"no lower bound: {err}"
+    else:
+        notes_bound = ""
+
+    notes = [notes_bound] if notes_bound else []
     if not sizes_given:
         notes.append(
             "no sizes given: orders were searched and the family chosen at the sample "
@@ -697,6 +749,7 @@ def plan_sketch(
         families=tuple(plans),
         chosen=chosen,
         notes=tuple(notes),
+        lower_bound=bound,
     )
 
 
