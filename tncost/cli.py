@@ -104,6 +104,7 @@ def _plan(
     delta: float,
     m: int | None,
     constant: float,
+    regime: str | None = None,
 ) -> SketchPlan | ContractionPlan:
     network = _apply_sketch(spec.network, sketch)
     if not network.sketched:
@@ -117,6 +118,7 @@ def _plan(
         families=_families(families),
         data_tree=spec.data_tree,
         constant=constant,
+        regime=regime if regime is not None else spec.regime,
     )
 
 
@@ -195,11 +197,53 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
             f"every T0-consistent sequence plan costs at least LB / {plan.lower_bound.constant}"
         )
     lines.append(f"chosen: {plan.chosen} (fewest ops at the point among families that satisfy the sequence condition)")
+    if plan.asymptotics is not None:
+        lines.append(_render_asymptotics(plan))
     for family in plan.families:
         for note in family.notes:
             lines.append(f"note [{family.family}]: {note}")
     for note in plan.notes:
         lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def _render_asymptotics(plan: SketchPlan) -> str:
+    data = plan.asymptotics or {}
+    lines = [f"under the regime {data.get('regime')} (every family at the same sketch size m):"]
+    rows = []
+    for name, entry in data.get("families", {}).items():
+        bounded = entry.get("ratio_to_lower_bound_bounded")
+        rows.append([name, entry["leading_cost"], "-" if bounded is None else ("yes" if bounded else "no")])
+    lines.append(_table(["family", "leading cost", "cost / LB bounded"], rows))
+    if data.get("lower_bound_leading"):
+        lines.append(f"leading lower bound: {data['lower_bound_leading']}")
+    if data.get("ranking") is not None:
+        lines.append("ranking (cheapest first): " + " < ".join(" = ".join(group) for group in data["ranking"]))
+    else:
+        for region in data.get("regions") or []:
+            lines.append(f"where {' and '.join(region['inequalities'])}: cheapest {', '.join(region['winners'])}")
+    return "\n".join(lines)
+
+
+def render_latex(plan: SketchPlan | ContractionPlan) -> str:
+    """Render the analysis as a LaTeX table: family, sketch size, exact cost and leading cost."""
+    import sympy
+
+    if isinstance(plan, ContractionPlan):
+        return "\\[" + sympy.latex(sympy.sympify(plan.cost.ops)) + "\\]"
+    asymptotics = (plan.asymptotics or {}).get("families", {})
+    lines = [
+        "\\begin{tabular}{llll}",
+        "\\hline",
+        "family & $m$ & exact cost (ops) & leading cost \\\\",
+        "\\hline",
+    ]
+    for family in plan.families:
+        leading = asymptotics.get(family.family, {}).get("leading_cost")
+        leading_tex = "--" if leading is None else f"${sympy.latex(sympy.sympify(leading))}$"
+        name = family.family.replace("_", "\\_")
+        lines.append(f"{name} & {family.m} & ${sympy.latex(sympy.sympify(family.cost))}$ & {leading_tex} \\\\")
+    lines.extend(["\\hline", "\\end{tabular}"])
     return "\n".join(lines)
 
 
@@ -224,6 +268,14 @@ _delta_option = click.option("--delta", default=0.1, show_default=True, type=flo
 _m_option = click.option("--m", "m", default=None, type=int, help="A fixed sketch size shared by every family.")
 _constant_option = click.option("--constant", "constant", default=1.0, show_default=True, type=float, help="The constant C of the sketch-size rule.")
 _format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+_analyze_format_option = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "latex"]), default="text", show_default=True,
+    help="Output format; latex prints a table of exact and leading costs for a paper.",
+)
+_regime_option = click.option(
+    "--regime", default=None, metavar='"m <= R <= s"',
+    help="Constraints on the size symbols and m; adds leading costs and a ranking under them.",
+)
 
 
 @click.group(cls=_Group)
@@ -241,7 +293,8 @@ def cli() -> None:
 @_m_option
 @_sizes_option
 @_constant_option
-@_format_option
+@_analyze_format_option
+@_regime_option
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), help="Also write analysis.json into this folder.")
 def analyze(
     spec: str,
@@ -253,16 +306,19 @@ def analyze(
     sizes: str | None,
     constant: float,
     output_format: str,
+    regime: str | None,
     out: str | None,
 ) -> None:
     """Analyze SPEC: each family's sketch size, exact cost and T0-consistent order."""
     loaded, values = _load(spec, sizes)
-    plan = _plan(loaded, values, sketch, family, eps, delta, m, constant)
+    plan = _plan(loaded, values, sketch, family, eps, delta, m, constant, regime)
     data = plan.to_dict()
     if out is not None:
         _write_atomic(Path(out) / "analysis.json", json.dumps(data, indent=2) + "\n")
     if output_format == "json":
         click.echo(json.dumps(data, indent=2))
+    elif output_format == "latex":
+        click.echo(render_latex(plan))
     else:
         click.echo(render_analysis(plan))
 

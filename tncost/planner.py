@@ -25,8 +25,10 @@ records which.
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
 from . import embeddings as emb
@@ -40,6 +42,9 @@ from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
 from .symbolic.sizes import Size, parse_size, size_symbol, substitute
 from .tree import ContractionTree, is_consistent
+
+if TYPE_CHECKING:
+    from .symbolic.regime import Regime
 
 __all__ = [
     "FAMILY_NAMES",
@@ -277,6 +282,7 @@ class SketchPlan:
     chosen: str
     notes: tuple[str, ...] = field(default=())
     lower_bound: LowerBound | None = None
+    asymptotics: Mapping | None = None
 
     def family(self, name: str) -> FamilyPlan:
         """The plan of the family ``name``."""
@@ -293,6 +299,11 @@ class SketchPlan:
             entry = plan.to_dict()
             entry["cost_at_sizes"] = plan.cost_at_point if self.sizes_given else None
             families.append(entry)
+        asymptotics = self.asymptotics or {}
+        for entry in families:
+            detail = asymptotics.get("families", {}).get(entry["name"])
+            if detail is not None:
+                entry.update(detail)
         return {
             "network": {
                 "name": net.name,
@@ -303,6 +314,10 @@ class SketchPlan:
             "sketched": list(net.sketched),
             "kept": list(net.kept),
             "m": self.fixed_m,
+            "regime": asymptotics.get("regime"),
+            "ranking": asymptotics.get("ranking"),
+            "regions": asymptotics.get("regions"),
+            "lower_bound_leading": asymptotics.get("lower_bound_leading"),
             "accuracy_symbol": "mu = C ln(1/delta) / eps^2",
             "sizes_given": self.sizes_given,
             "comparison": self.comparison,
@@ -633,6 +648,7 @@ def plan_sketch(
     families: Sequence[str] | None = None,
     data_tree: ContractionTree | None = None,
     constant: float = 1.0,
+    regime: str | None = None,
 ) -> SketchPlan:
     """Plan a sketch of ``network``'s sketched indices with every requested family.
 
@@ -655,6 +671,13 @@ def plan_sketch(
         network alone at the numeric point.
     constant
         The constant C of the sketch-size rule.
+    regime
+        Constraints on the size symbols and ``m``, such as ``"m <= R <= s"``.
+        With a regime, each family gets its leading cost, the families are
+        ranked by leading cost (or the regime is split into regions where the
+        ranking changes), and T0 of a data network of at most
+        :data:`SYMBOLIC_T0_LIMIT` tensors is the symbolic optimum under it.
+        Orders of the joint networks are still searched at the numeric point.
 
     Returns
     -------
@@ -693,7 +716,11 @@ def plan_sketch(
         raise SpecError("no family requested; give at least one of " + ", ".join(emb.FAMILIES))
 
     point, sizes_given = _resolve_point(network, sizes)
+    parsed_regime = _parse_regime(regime, network)
     data_network = network.at_sizes({k: v for k, v in point.items() if k in network.symbols}) if network.symbols else network
+    t0_note = ""
+    if data_tree is None and parsed_regime is not None and 1 < len(network.tensors) <= SYMBOLIC_T0_LIMIT and network.symbols:
+        data_tree, t0_note = _symbolic_data_tree(network, parsed_regime, point)
     if data_tree is None:
         data_tree = optimize(data_network) if len(network.tensors) > 1 else ContractionTree.from_nested(0)
     elif sorted(data_tree.leaves) != list(range(len(network.tensors))):
@@ -731,6 +758,14 @@ def plan_sketch(
         notes_bound = ""
 
     notes = [notes_bound] if notes_bound else []
+    if t0_note:
+        notes.append(t0_note)
+    outside = _constraints_violated(parsed_regime, point) if parsed_regime is not None else []
+    if outside:
+        notes.append(
+            f"the numeric point {', '.join(f'{k}={v}' for k, v in point.items())} violates the regime's "
+            f"{'; '.join(outside)}; give --sizes inside the regime so orders are searched there"
+        )
     if not sizes_given:
         notes.append(
             "no sizes given: orders were searched and the family chosen at the sample "
@@ -750,7 +785,94 @@ def plan_sketch(
         chosen=chosen,
         notes=tuple(notes),
         lower_bound=bound,
+        asymptotics=None if parsed_regime is None else _asymptotics(parsed_regime, plans, bound),
     )
+
+
+SYMBOLIC_T0_LIMIT = 8
+"""Data networks with at most this many tensors get their T0 from the symbolic search under a regime."""
+
+
+def _parse_regime(regime: str | None, network: TensorNetwork) -> "Regime | None":
+    if regime is None or not str(regime).strip():
+        return None
+    from .symbolic.regime import Regime
+
+    return Regime.parse(regime, symbols=(*network.symbols, SKETCH_SYMBOL))
+
+
+def _symbolic_data_tree(network: TensorNetwork, regime: "Regime", point: Mapping[str, int]) -> tuple[ContractionTree, str]:
+    from .symbolic.search import symbolic_optimize
+
+    found = symbolic_optimize(network, regime)
+    if len(found.candidates) == 1:
+        return found.candidates[0].tree, f"T0 is the symbolic optimum of the data network under {regime}"
+    best = found.best_at(dict(point))
+    return best.tree, (
+        f"{len(found.candidates)} data trees are optimal in parts of {regime}; T0 is the one "
+        "cheapest at the numeric point"
+    )
+
+
+def _constraints_violated(regime: "Regime", point: Mapping[str, int]) -> list[str]:
+    """The regime's constraints on data symbols that the numeric point does not satisfy."""
+    violated = []
+    for constraint in regime.constraints:
+        names = [n for n, a in zip(constraint.symbols, constraint.coefficients) if a != 0]
+        if not all(n in point for n in names):
+            continue  # constraints involving m are about the symbolic sketch size
+        x = [math.log(point[n]) if n in point else 0.0 for n in constraint.symbols]
+        if not constraint.holds(x, slack=1e-9):
+            violated.append(str(constraint))
+    return violated
+
+
+def _resolve_minima(expr: object, regime: "Regime") -> object:
+    """Replace each ``Min`` whose argument is dominated by all others under the regime by that argument."""
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    replacements = {}
+    for minimum in expr.atoms(sympy.Min):
+        arguments = list(minimum.args)
+        for candidate in arguments:
+            if all(other is candidate or regime.dominates(other, candidate) for other in arguments):
+                replacements[minimum] = candidate
+                break
+    return expr.xreplace(replacements)
+
+
+def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBound | None) -> dict:
+    """Leading costs, ranking or regions, and asymptotic ratios to LB under the regime."""
+    from .symbolic.regime import leading_cost, rank_costs
+
+    costs = {plan.family: plan.cost for plan in plans}
+    families: dict[str, dict] = {}
+    lb_leading = None
+    lb_resolved = None
+    if bound is not None:
+        lb_resolved = _resolve_minima(bound.total, regime)
+        if isinstance(lb_resolved, int) or not lb_resolved.atoms(sympy.Min):
+            lb_leading = leading_cost(lb_resolved, regime)
+    for plan in plans:
+        entry = {"leading_cost": str(leading_cost(plan.cost, regime))}
+        if lb_resolved is not None and lb_leading is not None and plan.sequence.ok:
+            from .symbolic.poly import Poly
+
+            bounded = regime.at_most(Poly.from_sympy(sympy.sympify(plan.cost)), Poly.from_sympy(sympy.sympify(lb_resolved)))
+            entry["ratio_to_lower_bound_bounded"] = bool(bounded)
+        families[plan.family] = entry
+    ranking = rank_costs(costs, regime)
+    result: dict = {"regime": str(regime), "families": families, "lower_bound_leading": None if lb_leading is None else str(lb_leading)}
+    if ranking.order is not None:
+        result["ranking"] = [list(group) for group in ranking.order]
+        result["regions"] = None
+    else:
+        result["ranking"] = None
+        result["regions"] = [
+            {"inequalities": list(region.inequalities), "winners": [ranking.names[w] if isinstance(w, int) else w for w in region.winners]}
+            for region in ranking.regions
+        ]
+    return result
 
 
 def plan_contraction(network: TensorNetwork, *, sizes: Mapping[str, int] | None = None, method: str = "auto") -> ContractionPlan:

@@ -1,0 +1,79 @@
+"""Tests of the planner under a regime: leading costs, ranking and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tncost.cli import cli
+from tncost.errors import RegimeError
+from tncost.planner import plan_sketch
+from tncost.structures import khatri_rao, tensor_train
+
+
+def test_ranking_by_hand() -> None:
+    """Khatri-Rao N = 3 under m <= R <= s, tree against tt, derived by hand.
+
+    tt's exact cost has leading term 2 R m^2 s; tree's terms R m^3 and R m s
+    are both at most R m^2 s when m <= s, while R m^2 s exceeds both terms of
+    tree along m = R = s. So tree ranks strictly below tt.
+    """
+    plan = plan_sketch(khatri_rao(3), families=["tt", "tree"], regime="m <= R <= s")
+    data = plan.to_dict()
+    assert data["ranking"] == [["tree"], ["tt"]]
+    assert data["regions"] is None
+
+
+def test_leading_costs_reported() -> None:
+    plan = plan_sketch(khatri_rao(3), families=["tt", "tree"], regime="m <= R <= s")
+    leading = {f["name"]: f["leading_cost"] for f in plan.to_dict()["families"]}
+    assert leading["tt"] == "2*R*m**2*s"
+
+
+def test_incomparable_costs_split() -> None:
+    """Without constraints tt (about R m^2 s) and tree (R m^3) trade places: regions, no ranking."""
+    plan = plan_sketch(khatri_rao(3), families=["tt", "tree"], regime="R <= s")
+    data = plan.to_dict()
+    assert data["ranking"] is None
+    assert len(data["regions"]) >= 2
+
+
+def test_symbolic_data_tree_note() -> None:
+    plan = plan_sketch(tensor_train(4), families=["tt"], regime="R <= s")
+    assert any("symbolic optimum of the data network" in note for note in plan.notes)
+
+
+def test_point_outside_regime_noted() -> None:
+    plan = plan_sketch(tensor_train(3), families=["tt"], regime="s <= 2")
+    assert any("violates the regime" in note for note in plan.notes)
+
+
+def test_infeasible_regime_rejected() -> None:
+    with pytest.raises(RegimeError, match="infeasible"):
+        plan_sketch(tensor_train(3), families=["tt"], regime="s >= 1000, s <= 10")
+
+
+def test_cli_json_has_ranking() -> None:
+    result = CliRunner().invoke(
+        cli, ["analyze", "khatri-rao:N=3", "--sketch", "all", "--regime", "m <= R <= s", "--family", "tt,tree", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ranking"] == [["tree"], ["tt"]]
+    assert all("leading_cost" in f for f in data["families"])
+    assert data["lower_bound"]["terms"]
+
+
+def test_cli_latex_table() -> None:
+    result = CliRunner().invoke(cli, ["analyze", "tt:N=3", "--regime", "R <= s", "--family", "tt", "--format", "latex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\\begin{tabular}")
+    assert "R m" in result.output or "R m^{" in result.output
+
+
+def test_cli_infeasible_regime_exit_2() -> None:
+    result = CliRunner().invoke(cli, ["analyze", "tt:N=3", "--regime", "s >= 1000, s <= 10"])
+    assert result.exit_code == 2
+    assert "infeasible" in result.output
