@@ -327,3 +327,145 @@ def test_errors_name_the_value():
 
 def test_theta_default_is_a_quarter():
     assert THETA == Fraction(1, 4)
+
+
+# The local costing against full-network costing --------------------------------------
+#
+# The search costs options from local index sets and evaluates only the split
+# pairs that can be cheapest. The reference below is the plain enumeration:
+# every option and every (m', b1) pair, each costed by assembling the joint
+# network and running tree_cost on the merge node's subtree.
+
+
+def reference_choose(skeleton, m, theta):
+    """MS22's choices by full enumeration with full-network costs: (leaves, merges, every option's costs)."""
+    from dataclasses import replace
+
+    from tncost.embeddings.ms22 import LeafChoice, _candidates, _choice, _node_tuple, _subtree_cost
+
+    placement = {e: skeleton.chains[e][0] for e in skeleton.order}
+    leaves = []
+    for e in skeleton.order:
+        chain = skeleton.chains[e]
+        best = None
+        for node in chain:
+            placement[e] = node
+            cost = _subtree_cost(skeleton, {}, placement, m, chain[-1], "S_")[0]
+            if best is None or cost < best[0]:
+                best = (cost, node)
+        placement[e] = best[1]
+        leaves.append(LeafChoice(e, _node_tuple(best[1]), tuple(_node_tuple(n) for n in chain), best[0]))
+
+    def costed(decisions, slot, choice):
+        decisions[slot.key] = choice
+        whole = _subtree_cost(skeleton, decisions, placement, m, slot.node, "S_")[0]
+        if slot.in_place:
+            del decisions[slot.key]
+            before = _subtree_cost(skeleton, decisions, placement, m, slot.node, "S_")[0]
+        else:
+            before = sum(_subtree_cost(skeleton, decisions, placement, m, child, "S_")[0] for child in skeleton.children[slot.node])
+        decisions.pop(slot.key, None)
+        return replace(choice, cost=whole - before, subtree_cost=whole)
+
+    decisions, record = {}, []
+    for slot in skeleton.slots:
+        options = [costed(decisions, slot, _choice(skeleton, slot, *c)) for c in _candidates(slot, m, theta)]
+        record.append(options)
+        best = None
+        for option in options:
+            if best is None or option.subtree_cost < best.subtree_cost:
+                best = option
+        decisions[slot.key] = best
+    return tuple(leaves), tuple(decisions[slot.key] for slot in skeleton.slots), record
+
+
+def random_tree(count, rng):
+    items = list(range(count))
+    while len(items) > 1:
+        a, b = sorted(rng.choice(len(items), size=2, replace=False))
+        pair = (items[a], items[b])
+        items = [item for k, item in enumerate(items) if k not in (a, b)] + [pair]
+    return ContractionTree.from_nested(items[0])
+
+
+def random_cases(count, seed):
+    """Structures (with kept hyperedges and multi-index tensors) at seeded random sizes, T0, m and θ."""
+    rng = np.random.default_rng(seed)
+    structures = [kronecker(2), kronecker(3), khatri_rao(2), khatri_rao(3), tensor_train(3), tensor_train(4), tree(3), peps(2, 2)]
+    shapes = [
+        ([("e1", "e2", "r"), ("r", "e3")], ("e1", "e2", "e3")),
+        ([("e1", "e2", "e3", "r"), ("r", "k")], ("e1", "e2", "e3", "k")),
+        ([("e1", "a"), ("a", "e2", "b"), ("b", "e3", "e4")], ("e1", "e2", "e3", "e4")),
+    ]
+    cases = []
+    for number in range(count):
+        if number % 4 == 3:
+            inputs, output = shapes[number // 4 % len(shapes)]
+            names = sorted({i for t in inputs for i in t})
+            sizes = {i: int(rng.integers(2, 40)) for i in names}
+            net = TensorNetwork.from_inputs(inputs, output, sizes, sketched=tuple(i for i in output if i.startswith("e")))
+        else:
+            base = structures[number % len(structures)]
+            point = {s: int(rng.integers(2, 300)) if s == "s" else int(rng.integers(1, 10)) for s in base.symbols}
+            net = base.at_sizes(point)
+        data_tree = random_tree(len(net.tensors), rng) if number % 3 == 0 else optimize(net)
+        m = int(rng.integers(1, 24))
+        theta = [Fraction(1, 4), Fraction(0), Fraction(1, 2)][number % 3]
+        cases.append(pytest.param(net, data_tree, m, theta, id=f"{number}-{net.name}-m{m}-theta{theta}"))
+    return cases
+
+
+@pytest.mark.parametrize("net,data_tree,m,theta", random_cases(24, 20240611))
+def test_local_costing_matches_enumeration(net, data_tree, m, theta):
+    from tncost.embeddings.ms22 import _choose, _Skeleton
+
+    skeleton = _Skeleton(net, data_tree, tuple(net.sketched))
+    leaves, merges, reference_record = reference_choose(skeleton, m, theta)
+    record = []
+    choices = _choose(skeleton, m, theta, "S_", record)
+    # Every option of every merge has the same own cost and subtree cost ...
+    assert record == reference_record
+    # ... and the pruned search picks the same option, b1 and m' as the enumeration.
+    assert choices.leaves == leaves
+    assert choices.merges == merges
+
+
+@pytest.mark.parametrize("net,data_tree,m,theta", random_cases(12, 7))
+def test_predicted_step_cost_exact(net, data_tree, m, theta):
+    from tncost.embeddings.ms22 import _choose_with_total, _Skeleton
+
+    choices, total = _choose_with_total(_Skeleton(net, data_tree, tuple(net.sketched)), m, theta)
+    embedding, step_tree = ms22_embedding(net, data_tree, choices, m)
+    assert tree_cost(joint_network(net, embedding), step_tree).ops == total
+
+
+def test_pruned_split_search_exact():
+    from tncost.embeddings.ms22 import _best_split, _four_value, _ranked_splits, _window_divisors
+
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        m = int(rng.integers(1, 400))
+        windows = _window_divisors(m, Fraction(1, 4))
+        # Coefficients of c + cx·b1 + cy·b2 + cxy·b1·b2, some zero, some large.
+        four = tuple(int(v) * int(rng.integers(0, 2)) for v in rng.integers(0, 10 ** int(rng.integers(1, 9)), size=4))
+        pairs = [(_four_value(four, b1, mp), mp, b1) for mp, divisors in windows for b1 in divisors]
+        # Without a cost to beat, and with one near the least cost (above or below it).
+        start = None if trial % 2 else int(min(p[0] for p in pairs) * rng.uniform(0.9, 1.2))
+        expected, bound = None, start
+        for cost, mp, b1 in pairs:
+            if bound is None or cost < bound:
+                bound, expected = cost, (cost, mp, b1)
+        assert _best_split(four, windows, start) == expected
+        keep = int(rng.integers(1, 5))
+        assert _ranked_splits(four, windows, keep) == sorted(pairs)[:keep]
+
+
+def test_large_tt_plan_consistent():
+    # 32 sketched indices: thousands of split pairs per merge at m = 866.
+    net = tensor_train(32).at_sizes({"s": 64, "R": 8})
+    data_tree = optimize(net)
+    emb, m, k, choices = ms22_plan(net, data_tree, None)
+    assert k == len(emb.tensors) == choices.k
+    assert check_sequence(emb, m=m).ok
+    result = run_ms22(net, data_tree, m)
+    assert [(c.option, c.b1, c.m_prime) for c in result.choices.merges] == [(c.option, c.b1, c.m_prime) for c in choices.merges]

@@ -27,6 +27,15 @@ The product of the choices grows exponentially, so the search is
 Both MS22 and every candidate are costed by the same plan search, and the
 search starts from MS22's choices, so the result never costs more than MS22.
 
+A plan search costs the whole joint network, so for embeddings of more than
+:data:`PLAN_SEARCH_LIMIT` tensors the descent ranks candidates by the exact
+cost of their own step order instead. That needs no search, and every
+(m', b1) pair of the window is in reach, not only the shortlist. Its choices are kept only if
+their plan costs strictly less than MS22's plan, which is certain without a
+search when their step order already does (a plan never costs more than the
+step order); otherwise one search decides, and MS22's choices are kept when
+it does not find a cheaper plan. So best_t0 ≤ ms22 holds in both modes.
+
 Examples
 --------
 >>> from tncost.structures import kronecker
@@ -55,15 +64,21 @@ from .ms22 import (
     MS22Choices,
     MS22Result,
     MergeChoice,
-    _candidates,
+    _best_split,
     _checked_m,
     _choice,
+    _Costing,
+    _decided_costs,
     _default_tree,
+    _Evaluator,
+    _four_value,
+    _merge_options_polys,
     _numeric,
     _order,
     _Skeleton,
     _Slot,
-    _subtree_cost,
+    _split_shortlist,
+    _window_divisors,
     build_ms22,
     ms22_embedding,
     ms22_plan,
@@ -81,6 +96,7 @@ __all__ = [
     "merge_shapes",
     "EXHAUSTIVE_LIMIT",
     "SPLIT_CANDIDATES",
+    "PLAN_SEARCH_LIMIT",
     # Re-exported so that one import registers both families.
     "MS22Choices",
     "MS22Result",
@@ -98,6 +114,18 @@ SPLIT_CANDIDATES = 3
 
 MAX_SWEEPS = 4
 
+PLAN_SEARCH_LIMIT = 12
+"""Descend on exact plan costs while MS22's embedding has at most this many tensors.
+
+Every candidate of the plan-cost descent needs a consistent-tree search of
+the whole joint network, and both the number of candidates and the cost of
+one search grow with the number of sketched indices. Beyond this limit (five
+or more sketched indices when every merge is split) the descent ranks
+candidates by the exact cost of their own step order instead, which the
+local costing of :mod:`tncost.embeddings.ms22` gives without any search; see
+:func:`search_best_t0` for why the result still never costs more than MS22.
+"""
+
 
 @dataclass(frozen=True, eq=False)
 class BestT0Result:
@@ -108,25 +136,55 @@ class BestT0Result:
     embedding, choices, joint
         The embedding (family ``"best_t0"``), its record of choices and the
         joint network at the point.
-    plan_tree, plan_cost, search
-        Its cheapest T0-consistent tree, the ops, and the search used.
+    step_tree, data_tree
+        The step order the choices describe, and T0.
     ms22
         The MS22 result the search started from.
     evaluated
-        How many candidate embeddings were costed.
+        How many candidate embeddings were costed by a plan search.
     exhaustive
         True when every combination of the shortlists was enumerated.
+    method
+        ``"plan"`` when candidates were ranked by their exact plan cost,
+        ``"step order"`` when by the exact cost of their own step order
+        (embeddings larger than :data:`PLAN_SEARCH_LIMIT`).
+    plan_tree, plan_cost, search
+        Its cheapest T0-consistent tree, the ops, and the search used. The
+        search runs the first time one of them is read, unless the search
+        over candidates already ran it (``known_plan``).
     """
 
     embedding: Embedding
     choices: MS22Choices
     joint: TensorNetwork
-    plan_tree: ContractionTree
-    plan_cost: int
-    search: str
+    step_tree: ContractionTree
+    data_tree: ContractionTree
     ms22: MS22Result
     evaluated: int
     exhaustive: bool
+    method: str = "plan"
+    known_plan: tuple[ContractionTree, int, str] | None = None
+
+    def _plan(self) -> tuple[ContractionTree, int, str]:
+        if self.known_plan is None:
+            object.__setattr__(self, "known_plan", plan_tree(self.joint, self.data_tree, self.step_tree))
+        assert self.known_plan is not None
+        return self.known_plan
+
+    @property
+    def plan_tree(self) -> ContractionTree:
+        """The cheapest T0-consistent tree found for the embedding."""
+        return self._plan()[0]
+
+    @property
+    def plan_cost(self) -> int:
+        """The ops of :attr:`plan_tree`."""
+        return self._plan()[1]
+
+    @property
+    def search(self) -> str:
+        """The search that found :attr:`plan_tree`."""
+        return self._plan()[2]
 
     @property
     def ms22_plan_cost(self) -> int:
@@ -196,6 +254,7 @@ class _Search:
         self.shortlists: dict[tuple, list[MergeChoice]] = {}
         self.costs: dict[tuple, int] = {}
         self.evaluated = 0
+        self.evaluator: tuple[tuple, _Evaluator] | None = None
 
     def skeleton(self, shapes: Mapping[int, object]) -> _Skeleton:
         key = tuple(sorted(shapes.items()))
@@ -215,21 +274,18 @@ class _Search:
         return out
 
     def shortlist(self, skeleton: _Skeleton, slot: _Slot, chosen: Mapping[frozenset, MergeChoice]) -> list[MergeChoice]:
-        """The core and the best split pairs per side, by MS22's local step cost."""
+        """The core and the best split pairs per side, by MS22's exact subtree cost."""
         key = (tuple(sorted(skeleton.shapes.items())), slot)
         if key in self.shortlists:
             return self.shortlists[key]
         decisions = self.decisions(skeleton, chosen)
-        ranked: dict[str, list[tuple[int, int, MergeChoice]]] = {"split-right": [], "split-left": []}
-        for rank, (option, b1, m_prime) in enumerate(_candidates(slot, self.m, self.theta)):
-            if option not in ranked:
-                continue
-            decisions[slot.key] = _choice(skeleton, slot, option, b1, m_prime)
-            cost, _, _ = _subtree_cost(skeleton, decisions, self.placement, self.m, slot.node, self.prefix)
-            ranked[option].append((cost, rank, decisions[slot.key]))
-        out = [self.default(skeleton, slot)]
-        for option in ("split-right", "split-left"):
-            out.extend(choice for _, _, choice in sorted(ranked[option], key=lambda t: t[:2])[: self.split_candidates])
+        context = (id(skeleton), tuple(sorted((tuple(sorted(k)), c.option, c.b1, c.m_prime) for k, c in decisions.items())))
+        if self.evaluator is None or self.evaluator[0] != context:
+            costing = _Costing(skeleton, self.m)
+            self.evaluator = (context, _Evaluator(costing, decisions, self.placement))
+        evaluator = self.evaluator[1]
+        splits = _split_shortlist(skeleton, decisions, self.placement, self.m, self.theta, slot, self.split_candidates, evaluator)
+        out = [self.default(skeleton, slot), *splits]
         self.shortlists[key] = out
         return out
 
@@ -240,7 +296,7 @@ class _Search:
         return MS22Choices(self.m, self.leaves, merges, dict(skeleton.shapes), self.theta)
 
     def cost(self, choices: MS22Choices) -> int:
-        key = (tuple(sorted(choices.shapes.items())), tuple((c.signature(), c.b1, c.m_prime) for c in choices.merges))
+        key = _key(choices)
         if key not in self.costs:
             self.evaluated += 1
             embedding, step_tree = ms22_embedding(self.numeric, self.data_tree, choices, self.m, order=self.order, prefix=self.prefix)
@@ -259,6 +315,84 @@ def _multi_index_tensors(numeric: TensorNetwork) -> dict[int, tuple[Index, ...]]
     return out
 
 
+def _step_order_descent(
+    numeric: TensorNetwork,
+    data_tree: ContractionTree,
+    order: tuple[Index, ...],
+    m: int,
+    theta: Fraction,
+    start: MS22Result,
+) -> tuple[MS22Choices, int]:
+    """Coordinate descent on the exact step-order cost, from MS22's choices.
+
+    One coordinate is a merge or the merge tree of a tensor with three or
+    more sketched indices. With every other choice fixed, the step-order cost
+    is the merge node's subtree cost plus a part that no option of that merge
+    changes (the operand the merge leaves behind has the same indices under
+    every option), so the best option is MS22's local rule applied in the
+    context of the other choices, over the whole (m', b1) window and the
+    three core step orders. A choice changes only when the total strictly
+    drops. Returns the choices and their step-order cost.
+    """
+    placement = start.choices.placement()
+    shapes = dict(start.choices.shapes)
+    skeleton = _Skeleton(numeric, data_tree, order, shapes)
+    decisions = {c.key: c for c in start.choices.merges}
+    evaluator = _Evaluator(_Costing(skeleton, m), decisions, placement)
+    root = data_tree.root
+    total = evaluator.cost(root)
+    windows = _window_divisors(m, theta)
+    shape_options = {p: merge_shapes(indices) for p, indices in _multi_index_tensors(numeric).items()}
+
+    def fitted(trial: _Skeleton, chosen: Mapping[frozenset, MergeChoice]) -> dict[frozenset, MergeChoice]:
+        out = {}
+        for slot in trial.slots:
+            choice = chosen.get(slot.key)
+            fits = choice is not None and (frozenset(choice.left), frozenset(choice.right)) == (slot.left, slot.right)
+            default = _choice(trial, slot, "core" if slot.in_place else "contract-first", None, None)
+            out[slot.key] = choice if fits else default  # type: ignore[assignment]
+        return out
+
+    for _ in range(MAX_SWEEPS):
+        improved = False
+        for p, options in shape_options.items():
+            for shape in options:
+                if shape == shapes.get(p):
+                    continue
+                trial_shapes = {**shapes, p: shape}
+                trial = _Skeleton(numeric, data_tree, order, trial_shapes)
+                trial_decisions = fitted(trial, decisions)
+                trial_evaluator = _Evaluator(_Costing(trial, m), trial_decisions, placement)
+                cost = trial_evaluator.cost(root)
+                if cost < total:
+                    shapes, skeleton, decisions, evaluator, total = trial_shapes, trial, trial_decisions, trial_evaluator, cost
+                    improved = True
+        for slot in skeleton.slots:
+            current = decisions[slot.key]
+            options = _merge_options_polys(evaluator, slot)
+            now = _four_value(options.whole[current.option], current.b1, current.m_prime)
+            best: tuple[int, str, int | None, int | None] | None = None
+            for option in options.names:
+                if option.startswith("split-"):
+                    found = _best_split(options.whole[option], windows, None if best is None else best[0])
+                    if found is not None:
+                        best = (found[0], option, found[2], found[1])
+                elif best is None or options.whole[option][0] < best[0]:
+                    best = (options.whole[option][0], option, None, None)
+            assert best is not None
+            if best[0] < now:
+                decisions[slot.key] = _choice(skeleton, slot, *best[1:])
+                evaluator.forget(slot.node)
+                cost = evaluator.cost(root)
+                if cost != total - (now - best[0]):  # pragma: no cover - an internal error
+                    raise AssertionError(f"the step order cost {cost} does not match the local change from {total}")
+                total, improved = cost, True
+        if not improved:
+            break
+    merges = tuple(decisions[slot.key] for slot in skeleton.slots)
+    return MS22Choices(m, start.choices.leaves, merges, dict(skeleton.shapes), theta), total
+
+
 def search_best_t0(
     network: TensorNetwork,
     data_tree: ContractionTree,
@@ -271,6 +405,7 @@ def search_best_t0(
     split_candidates: int = SPLIT_CANDIDATES,
     exhaustive_limit: int = EXHAUSTIVE_LIMIT,
     start: MS22Result | None = None,
+    plan_search_limit: int = PLAN_SEARCH_LIMIT,
 ) -> BestT0Result:
     """Search the embeddings that follow T0 for the cheapest exact plan, starting from MS22.
 
@@ -297,6 +432,10 @@ def search_best_t0(
         this many; otherwise run coordinate descent.
     start
         An MS22 result at the same m to start from (computed when omitted).
+    plan_search_limit
+        Descend on exact plan costs while MS22's embedding has at most this
+        many tensors, on exact step-order costs beyond (see
+        :data:`PLAN_SEARCH_LIMIT`).
 
     Returns
     -------
@@ -314,7 +453,9 @@ def search_best_t0(
     search. Outside the shortlist a split is not tried, so the result is the
     best over the shortlists, which contain MS22's own choice whenever MS22
     chose a split with one of the ``split_candidates`` best local costs (it
-    chose the best, so always).
+    chose the best, so always). The step-order descent for large embeddings
+    has no shortlist, but it misses moves whose plan beats their step order
+    when the step order alone shows no gain.
 
     Examples
     --------
@@ -327,12 +468,16 @@ def search_best_t0(
     m = _checked_m(m)
     if isinstance(split_candidates, bool) or not isinstance(split_candidates, int) or split_candidates < 1:
         raise SketchSizeError(f"invalid split_candidates={split_candidates!r}: keep at least 1 pair per side")
+    if isinstance(plan_search_limit, bool) or not isinstance(plan_search_limit, int) or plan_search_limit < 0:
+        raise SketchSizeError(f"invalid plan_search_limit={plan_search_limit!r}: give a number of tensors, 0 or more")
     numeric = _numeric(network, point)
     order = _order(numeric, order)
     theta = Fraction(str(theta)) if isinstance(theta, float) else Fraction(theta)
     split_window(m, theta)
     if start is None:
         start = run_ms22(numeric, data_tree, m, order=order, theta=theta, prefix=prefix)
+    if len(start.embedding.tensors) > plan_search_limit:
+        return _step_order_result(numeric, data_tree, order, m, theta, prefix, start)
     search = _Search(numeric, data_tree, order, m, theta, prefix, start, split_candidates)
 
     shapes = dict(start.choices.shapes)
@@ -383,24 +528,59 @@ def search_best_t0(
 
     embedding, step_tree = ms22_embedding(numeric, data_tree, best_choices, m, order=order, prefix=prefix, family="best_t0")
     joint = joint_network(numeric, embedding)
-    plan, plan_cost, method = plan_tree(joint, data_tree, step_tree)
+    plan = plan_tree(joint, data_tree, step_tree)
     best_choices = replace(best_choices, merges=tuple(_with_costs(best_choices, numeric, data_tree, order, prefix)))
-    return BestT0Result(embedding, best_choices, joint, plan, plan_cost, method, start, search.evaluated, exhaustive)
+    return BestT0Result(
+        embedding, best_choices, joint, step_tree, data_tree, start, search.evaluated, exhaustive, "plan", plan
+    )
+
+
+def _step_order_result(
+    numeric: TensorNetwork,
+    data_tree: ContractionTree,
+    order: tuple[Index, ...],
+    m: int,
+    theta: Fraction,
+    prefix: str,
+    start: MS22Result,
+) -> BestT0Result:
+    """best_t0 for a large embedding: step-order descent, then at most one plan search.
+
+    The descent's choices replace MS22's only when their plan (the same
+    search MS22's plan came from, or their step order when cheaper) costs
+    strictly less than MS22's plan, so the result never costs more.
+    """
+    choices, step_cost = _step_order_descent(numeric, data_tree, order, m, theta, start)
+    evaluated = 0
+    known: tuple[ContractionTree, int, str] | None = None
+    if _key(choices) == _key(start.choices):
+        choices = start.choices
+    elif step_cost >= start.plan_cost:
+        # The plan search did better on MS22 than this step order: search this one too.
+        embedding, step_tree = ms22_embedding(numeric, data_tree, choices, m, order=order, prefix=prefix, family="best_t0")
+        known = plan_tree(joint_network(numeric, embedding), data_tree, step_tree)
+        evaluated = 1
+        if known[1] >= start.plan_cost:
+            choices, known = start.choices, None
+    # Otherwise the plan costs at most step_cost < MS22's plan cost, so no search is needed to decide.
+    if choices is start.choices:
+        known = start.known_plan
+    embedding, step_tree = ms22_embedding(numeric, data_tree, choices, m, order=order, prefix=prefix, family="best_t0")
+    joint = joint_network(numeric, embedding)
+    choices = replace(choices, merges=tuple(_with_costs(choices, numeric, data_tree, order, prefix)))
+    return BestT0Result(embedding, choices, joint, step_tree, data_tree, start, evaluated, False, "step order", known)
+
+
+def _key(choices: MS22Choices) -> tuple:
+    """What identifies a construction: the merge trees and every merge's option, b1 and m'."""
+    return (tuple(sorted(choices.shapes.items())), tuple((c.signature(), c.b1, c.m_prime) for c in choices.merges))
 
 
 def _with_costs(
     choices: MS22Choices, numeric: TensorNetwork, data_tree: ContractionTree, order: tuple[Index, ...], prefix: str
 ) -> list[MergeChoice]:
-    """The merges of ``choices`` with their step costs filled in."""
-    skeleton = _Skeleton(numeric, data_tree, order, choices.shapes)
-    decisions = {c.key: c for c in choices.merges}
-    placement = choices.placement()
-    out = []
-    for merge in choices.merges:
-        slot = skeleton.slot_of[merge.key]
-        whole = _subtree_cost(skeleton, decisions, placement, choices.m, slot.node, prefix)[0]
-        out.append(replace(merge, subtree_cost=whole, cost=None))
-    return out
+    """The merges of ``choices`` with their subtree costs filled in (every merge decided)."""
+    return _decided_costs(_Skeleton(numeric, data_tree, order, choices.shapes), choices)
 
 
 def best_t0_plan(

@@ -33,11 +33,20 @@ each piece of sketched content is reduced to one index of size m:
    row size is m'. Ties go to the first option in the order listed, then to
    the smallest m', then to the smallest b1.
 
-Every option is costed from the ops of its steps (:func:`tncost.cost.tree_cost`
-on the steps of the merge node's subtree), never from a closed formula, so
-kept shared indices (the rank hyperedge of a Khatri–Rao input) and rounded
-m' are costed correctly. The comparison uses the whole subtree of the merge
-node, because a split with m' > m also makes the producer's steps dearer.
+Every option is costed from the ops of its steps, never from a closed
+formula, so kept shared indices (the rank hyperedge of a Khatri–Rao input)
+and rounded m' are costed correctly. The comparison uses the whole subtree of
+the merge node, because a split with m' > m also makes the producer's steps
+dearer. The steps are costed from their index sets with the kept-index rule
+of :func:`tncost.cost.tree_cost`, without building networks: each child
+subtree once, with its sketched piece's size left open, so that a split
+option's subtree cost is an exact polynomial c + cx·b1 + cy·b2 + cxy·b1·b2
+in its factors. For a fixed m' that is convex in b1, so only the two
+divisors around its minimum can be cheapest, and a lower bound that grows
+with m' ends the scan of the window early; the choice is the same as trying
+every pair (the tests compare with the full enumeration costed by
+``tree_cost``). The step order of the final choices is costed once more by
+``tree_cost``, and a mismatch is an error.
 
 The embedding's plan, like every family's, is the cheapest T0-consistent
 tree for it (:func:`plan_tree`); the algorithm's own step order is reported
@@ -57,9 +66,11 @@ Examples
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from math import isqrt
 
 import sympy
 
@@ -260,9 +271,13 @@ class MS22Result:
         The joint network data ∪ embedding at the point.
     step_tree, step_cost
         The algorithm's own step order (a T0-consistent tree) and its ops.
+    data_tree
+        T0.
     plan_tree, plan_cost, search
         The cheapest T0-consistent tree found for the embedding, its ops and
-        the search that found it (never dearer than the step order).
+        the search that found it (never dearer than the step order). The
+        search runs the first time one of them is read, or is given as
+        ``known_plan``.
     """
 
     embedding: Embedding
@@ -270,9 +285,29 @@ class MS22Result:
     joint: TensorNetwork
     step_tree: ContractionTree
     step_cost: int
-    plan_tree: ContractionTree
-    plan_cost: int
-    search: str
+    data_tree: ContractionTree
+    known_plan: tuple[ContractionTree, int, str] | None = None
+
+    def _plan(self) -> tuple[ContractionTree, int, str]:
+        if self.known_plan is None:
+            object.__setattr__(self, "known_plan", plan_tree(self.joint, self.data_tree, self.step_tree))
+        assert self.known_plan is not None
+        return self.known_plan
+
+    @property
+    def plan_tree(self) -> ContractionTree:
+        """The cheapest T0-consistent tree found for the embedding."""
+        return self._plan()[0]
+
+    @property
+    def plan_cost(self) -> int:
+        """The ops of :attr:`plan_tree`."""
+        return self._plan()[1]
+
+    @property
+    def search(self) -> str:
+        """The search that found :attr:`plan_tree` (``"step order"`` when the step order was cheaper)."""
+        return self._plan()[2]
 
 
 # The skeleton: which pieces of sketched content meet where --------------------------
@@ -537,10 +572,352 @@ def _subtree_cost(
     node: Node,
     prefix: str,
 ) -> tuple[int, TensorNetwork, ContractionTree]:
+    """The ops of a node's subtree, by building the joint network and running ``tree_cost``.
+
+    This is the slow reference: the search itself uses :class:`_Costing`,
+    and the tests compare the two on random cases.
+    """
     assembly = _assemble(skeleton, decisions, placement, m, m, prefix)
     joint = _joint(skeleton, assembly)
     tree = ContractionTree.from_nested(assembly.nested(node))
     return int(tree_cost(joint, tree).ops), joint, tree
+
+
+# Exact costs without building networks ------------------------------------------------
+#
+# A step costs the product of the sizes of the distinct indices of its two
+# operands, and an index survives a step unless it is not open and every
+# tensor carrying it is now inside the step (the rule of tncost.cost.tree_cost).
+# The search needs the cost of a merge node's subtree for hundreds of split
+# pairs (m', b1), so the costs are kept as polynomials in the sizes of the
+# embedding's piece indices: ("p", item) for the index holding a piece of
+# sketched content, ("x", item) and ("y", item) for its two factors when the
+# consumer splits it, and ("v", key) for a split gadget's inner bond (always
+# of size m). A child subtree is costed once, with its open piece as an
+# unknown. A split candidate replaces that piece by its two factors, so its
+# whole subtree cost is c + cx·b1 + cy·b2 + cxy·b1·b2 with exact integer
+# coefficients, evaluated for the pairs that can be cheapest without rebuilding anything.
+
+_Poly = dict  # frozenset of unknown piece indices -> integer coefficient
+
+
+class _Operand:
+    """An intermediate: its indices, its hyperedge counts and the cost polynomial of its steps."""
+
+    __slots__ = ("indices", "hyper", "poly")
+
+    def __init__(self, indices: frozenset, hyper: dict, poly: _Poly) -> None:
+        self.indices = indices
+        self.hyper = hyper
+        self.poly = poly
+
+
+def _piece(item: Item) -> tuple:
+    return ("p", item)
+
+
+def _substitute(poly: _Poly, values: Mapping[object, int]) -> _Poly:
+    """Replace the unknowns named in ``values`` by their sizes."""
+    out: _Poly = {}
+    for mono, coefficient in poly.items():
+        rest = []
+        for unknown in mono:
+            if unknown in values:
+                coefficient *= values[unknown]
+            else:
+                rest.append(unknown)
+        key = frozenset(rest) if len(rest) != len(mono) else mono
+        out[key] = out.get(key, 0) + coefficient
+    return out
+
+
+def _value(poly: _Poly) -> int:
+    """The value of a polynomial without unknowns."""
+    if any(poly_key for poly_key in poly):
+        raise AssertionError(f"cost polynomial still has unknowns: {poly}")
+    return sum(poly.values())
+
+
+class _Costing:
+    """The static part of the exact costing: sizes, open indices and index owners of the joint network."""
+
+    def __init__(self, skeleton: _Skeleton, m: int) -> None:
+        network = skeleton.network
+        self.skeleton = skeleton
+        self.m = m
+        self.sizes = {i: int(s) for i, s in network.size_dict.items()}  # type: ignore[call-overload]
+        self.open = frozenset(network.kept)
+        owners: dict[Index, int] = {}
+        for tensor in network.tensors:
+            for i in set(tensor.indices):
+                owners[i] = owners.get(i, 0) + 1
+        for e in network.sketched:
+            owners[e] += 1  # its leaf matrix
+        self.owners = owners
+        self.hyperedges = frozenset(i for i, n in owners.items() if n > 2 and i not in self.open)
+        self.data = []
+        for tensor in network.tensors:
+            kept = frozenset(i for i in tensor.indices if i in self.open or owners[i] > 1)
+            self.data.append(_Operand(kept, {i: 1 for i in kept & self.hyperedges}, {}))
+        self.empty: dict[Node, _Operand] = {}  # subtrees without sketched content
+        self.slot_index = {slot.key: n for n, slot in enumerate(skeleton.slots)}
+        self.consumer: dict[Item, tuple[_Slot, str]] = {}
+        for slot in skeleton.slots:
+            self.consumer[slot.left] = (slot, "left")
+            self.consumer[slot.right] = (slot, "right")
+
+    def combine(self, a: _Operand, b: _Operand) -> _Operand:
+        union = a.indices | b.indices
+        summed = []
+        for i in a.indices & b.indices:
+            if i in self.open:
+                continue
+            if i in self.hyperedges and a.hyper[i] + b.hyper[i] != self.owners[i]:
+                continue
+            summed.append(i)
+        k = 1
+        unknowns = []
+        for i in union:
+            if type(i) is tuple:
+                if i[0] == "v":
+                    k *= self.m
+                else:
+                    unknowns.append(i)
+            else:
+                k *= self.sizes[i]
+        poly = dict(a.poly)
+        for mono, coefficient in b.poly.items():
+            poly[mono] = poly.get(mono, 0) + coefficient
+        mono = frozenset(unknowns)
+        poly[mono] = poly.get(mono, 0) + k
+        indices = union.difference(summed) if summed else union
+        hyper = {}
+        if a.hyper or b.hyper:
+            hyper = {i: a.hyper.get(i, 0) + b.hyper.get(i, 0) for i in indices if i in self.hyperedges}
+        return _Operand(indices, hyper, poly)
+
+    @staticmethod
+    def tensor(*indices: object) -> _Operand:
+        return _Operand(frozenset(indices), {}, {})
+
+    @staticmethod
+    def split_operand(operand: _Operand, item: Item) -> _Operand:
+        """The operand with piece ``item`` read as its two factors (x, y)."""
+        piece, factors = _piece(item), frozenset([("x", item), ("y", item)])
+        poly: _Poly = {}
+        for mono, coefficient in operand.poly.items():
+            key = (mono - {piece}) | factors if piece in mono else mono
+            poly[key] = poly.get(key, 0) + coefficient
+        return _Operand((operand.indices - {piece}) | factors, operand.hyper, poly)
+
+    def merge(self, slot: _Slot, option: str, left: _Operand, right: _Operand | None) -> _Operand:
+        """The steps of one merge option, in the order of the algorithm's step tree."""
+        key = slot.key
+        out = _piece(key)
+        if not option.startswith("split-"):
+            core = self.tensor(out, _piece(slot.left), _piece(slot.right))
+            if right is None or option == "contract-first":
+                return self.combine(self.combine(left, right) if right is not None else left, core)
+            if option == "core-left":
+                return self.combine(self.combine(left, core), right)
+            return self.combine(left, self.combine(right, core))
+        side = option[len("split-"):]
+        kept, split = (slot.left, slot.right) if side == "right" else (slot.right, slot.left)
+        bond = ("v", key)
+        first = self.tensor(bond, _piece(kept), ("x", split))
+        second = self.tensor(out, bond, ("y", split))
+        if right is None:
+            return self.combine(self.combine(self.split_operand(left, split), first), second)
+        if side == "right":
+            return self.combine(self.combine(self.combine(left, first), self.split_operand(right, split)), second)
+        return self.combine(self.combine(self.split_operand(left, split), self.combine(right, first)), second)
+
+
+class _Evaluator:
+    """Exact subtree costs for one set of decisions and leaf placements, with subtrees memoized.
+
+    A subtree is memoized once every merge inside it is decided. Its open
+    piece stays an unknown, so the consumer can read it as one index or as
+    two factors.
+    """
+
+    def __init__(
+        self,
+        costing: _Costing,
+        decisions: Mapping[Item, MergeChoice],
+        placement: Mapping[Index, Node],
+        memoize: bool = True,
+    ) -> None:
+        self.costing = costing
+        self.skeleton = costing.skeleton
+        self.decisions = decisions
+        self.placement = placement
+        self.memo: dict[Node, _Operand] | None = {} if memoize else None
+        self.leaf_index = {e: n for n, e in enumerate(self.skeleton.order, start=1)}
+
+    def leaf_matrix(self, e: Index) -> _Operand:
+        return self.costing.tensor(_piece(frozenset([e])), e)
+
+    def concrete(self, slot: _Slot, choice: MergeChoice, left: _Operand, right: _Operand | None) -> _Operand:
+        """A decided merge, with the sizes of its consumed pieces and factors filled in."""
+        result = self.costing.merge(slot, choice.option, left, right)
+        m = self.costing.m
+        values: dict[object, int] = {_piece(slot.left): m, _piece(slot.right): m}
+        if choice.side:
+            split = slot.right if choice.side == "right" else slot.left
+            values[("x", split)] = choice.b1  # type: ignore[assignment]
+            values[("y", split)] = choice.b2  # type: ignore[assignment]
+        return _Operand(result.indices, result.hyper, _substitute(result.poly, values))
+
+    def leaf_state(self, node: Node, stop: _Slot | None = None) -> _Operand:
+        """A leaf node's intermediate: the tensor, its leaf matrices, its decided merges before ``stop``."""
+        (p,) = node
+        costing = self.costing
+        current = costing.data[p]
+        for e in self.skeleton.tensor_sketched[p]:
+            if self.placement[e] == node:
+                current = costing.combine(current, self.leaf_matrix(e))
+        for slot in self.skeleton.slots:
+            if not slot.in_place or slot.node != node:
+                continue
+            if slot is stop:
+                break
+            choice = self.decisions.get(slot.key)
+            if choice is not None:
+                current = self.concrete(slot, choice, current, None)
+        return current
+
+    def node(self, node: Node) -> _Operand:
+        skeleton = self.skeleton
+        empty = not skeleton.content[node]
+        memo = self.costing.empty if empty else self.memo
+        if memo is not None and node in memo:
+            return memo[node]
+        if len(node) == 1:
+            current = self.leaf_state(node)
+        else:
+            left, right = skeleton.children[node]
+            slot = skeleton.slot_of.get(skeleton.content[left] | skeleton.content[right])
+            if slot is not None and not slot.in_place and slot.node == node and slot.key in self.decisions:
+                current = self.concrete(slot, self.decisions[slot.key], self.node(left), self.node(right))
+            else:
+                current = self.costing.combine(self.node(left), self.node(right))
+            for e in sorted(skeleton.content[node], key=skeleton.order.index):
+                if self.placement[e] == node:
+                    current = self.costing.combine(current, self.leaf_matrix(e))
+        if memo is not None:
+            memo[node] = current
+        return current
+
+    def forget(self, node: Node) -> None:
+        """Drop the memoized subtrees that contain ``node`` (after a decision at ``node`` changed)."""
+        current: Node | None = node
+        while current is not None:
+            if self.memo is not None:
+                self.memo.pop(current, None)
+            current = self.skeleton.parents.get(current)
+
+    def piece_size(self, item: Item) -> int:
+        """The size of a piece's index: m' when its consumer is decided as a split of it, else m."""
+        consumer = self.costing.consumer.get(item)
+        if consumer is not None:
+            choice = self.decisions.get(consumer[0].key)
+            if choice is not None and choice.side == consumer[1]:
+                return choice.m_prime  # type: ignore[return-value]
+        return self.costing.m
+
+    def sizes(self, poly: _Poly, unsplit: Sequence[Item] = ()) -> dict[object, int]:
+        """Return the sizes of the open pieces of ``poly``, with the pieces in ``unsplit`` at m."""
+        values = {u: self.piece_size(u[1]) for mono in poly for u in mono if u[0] == "p"}
+        for item in unsplit:
+            values[_piece(item)] = self.costing.m
+        return values
+
+    def cost(self, node: Node) -> int:
+        """The ops of a node's subtree (its open piece sized by its consumer's decision)."""
+        poly = self.node(node).poly
+        return _value(_substitute(poly, self.sizes(poly)))
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The structural options of one merge, each as a polynomial c + cx·b1 + cy·b2 + cxy·b1·b2.
+
+    ``whole`` is the merge node's subtree (up to the merge), ``before`` the
+    part that :attr:`MergeChoice.cost` subtracts to give the merge's own cost.
+    """
+
+    names: tuple[str, ...]
+    whole: dict[str, tuple[int, int, int, int]]
+    before: dict[str, tuple[int, int, int, int]]
+
+
+def _as_four(poly: _Poly, split: Item | None) -> tuple[int, int, int, int]:
+    x, y = ("x", split), ("y", split)
+    c = cx = cy = cxy = 0
+    for mono, coefficient in poly.items():
+        if not mono:
+            c += coefficient
+        elif mono == {x}:
+            cx += coefficient
+        elif mono == {y}:
+            cy += coefficient
+        elif mono == {x, y}:
+            cxy += coefficient
+        else:
+            raise AssertionError(f"unexpected unknowns {set(mono)} in a merge's cost")
+    return c, cx, cy, cxy
+
+
+def _four_value(four: tuple[int, int, int, int], b1: int | None, m_prime: int | None) -> int:
+    c, cx, cy, cxy = four
+    if b1 is None or m_prime is None:
+        return c
+    return c + cx * b1 + cy * (m_prime // b1) + cxy * m_prime
+
+
+def _merge_options_polys(evaluator: _Evaluator, slot: _Slot) -> _Options:
+    """Cost polynomials of every structural option of ``slot``, its children's subtrees memoized.
+
+    The pieces that ``slot`` consumes are sized m unless the option splits
+    one (then its factors stay unknown); every other open piece gets the
+    size its own consumer's decision gives it.
+    """
+    costing = evaluator.costing
+    skeleton = evaluator.skeleton
+    names = ("core",) if slot.in_place else MERGE_OPTIONS[:3]
+    names = names + ("split-right", "split-left")
+    consumed = (slot.left, slot.right)
+    whole: dict[str, tuple[int, int, int, int]] = {}
+    before: dict[str, tuple[int, int, int, int]] = {}
+
+    def four(poly: _Poly, split: Item | None) -> tuple[int, int, int, int]:
+        return _as_four(_substitute(poly, evaluator.sizes(poly, consumed)), split)
+
+    if slot.in_place:
+        current = evaluator.leaf_state(slot.node, stop=slot)
+        base = four(current.poly, None)
+        for option in names:
+            split = None if not option.startswith("split-") else (slot.right if option == "split-right" else slot.left)
+            whole[option] = four(costing.merge(slot, option, current, None).poly, split)
+            before[option] = base
+        return _Options(names, whole, before)
+    left, right = (evaluator.node(child) for child in skeleton.children[slot.node])
+    for option in names:
+        split = None
+        first, second = left, right
+        if option == "split-right":
+            split = slot.right
+            second = costing.split_operand(right, split)
+        elif option == "split-left":
+            split = slot.left
+            first = costing.split_operand(left, split)
+        children = dict(first.poly)
+        for mono, coefficient in second.poly.items():
+            children[mono] = children.get(mono, 0) + coefficient
+        whole[option] = four(costing.merge(slot, option, left, right).poly, split)
+        before[option] = four(children, split)
+    return _Options(names, whole, before)
 
 
 # The choices ----------------------------------------------------------------------
@@ -575,13 +952,91 @@ def _divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
+_WINDOWS: dict[tuple[int, Fraction], tuple[tuple[int, tuple[int, ...]], ...]] = {}
+
+
+def _window_divisors(m: int, theta: Fraction) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Every m' of the split window with its sorted divisors (cached)."""
+    key = (m, theta)
+    if key not in _WINDOWS:
+        if len(_WINDOWS) > 64:
+            _WINDOWS.clear()
+        _WINDOWS[key] = tuple((m_prime, tuple(_divisors(m_prime))) for m_prime in split_window(m, theta))
+    return _WINDOWS[key]
+
+
 def _candidates(slot: _Slot, m: int, theta: Fraction) -> list[tuple[str, int | None, int | None]]:
+    """Every option of a merge in tie-breaking order: the cores, then each side's (m', b1) pairs."""
     cores = ["core"] if slot.in_place else list(MERGE_OPTIONS[:3])
     out: list[tuple[str, int | None, int | None]] = [(option, None, None) for option in cores]
-    window = split_window(m, theta)
     for option in ("split-right", "split-left"):
-        out.extend((option, b1, m_prime) for m_prime in window for b1 in _divisors(m_prime))
+        out.extend((option, b1, m_prime) for m_prime, divisors in _window_divisors(m, theta) for b1 in divisors)
     return out
+
+
+def _near_optimum(four: tuple[int, int, int, int], m_prime: int, divisors: tuple[int, ...], keep: int) -> Sequence[int]:
+    """The divisors b1 of m' among which the ``keep`` cheapest splits lie.
+
+    For a fixed m' the cost is c + cxy·m' + cx·b1 + cy·m'/b1, a convex
+    function of b1 > 0 with its minimum at b* = √(cy·m'/cx): it falls up to
+    b* and rises after it. So the ``keep`` cheapest divisors are among the
+    ``keep`` nearest on either side of b* (the smallest divisors when cy = 0,
+    the largest when cx = 0).
+    """
+    _, cx, cy, _ = four
+    if cy == 0:
+        return divisors[:keep]
+    if cx == 0:
+        return divisors[-keep:]
+    position = bisect_right(divisors, isqrt(cy * m_prime // cx))
+    return divisors[max(position - keep, 0) : position + keep]
+
+
+def _bound_reached(four: tuple[int, int, int, int], m_prime: int, bound: int) -> bool:
+    """True when no split at m' (or at any larger m') can cost less than ``bound``.
+
+    The least cost at m' over all real b1 is c + cxy·m' + 2·√(cx·cy·m'),
+    which grows with m'; compare it with ``bound`` in exact integers.
+    """
+    c, cx, cy, cxy = four
+    room = bound - c - cxy * m_prime
+    return room <= 0 or 4 * cx * cy * m_prime >= room * room
+
+
+def _best_split(
+    four: tuple[int, int, int, int], windows: Sequence[tuple[int, tuple[int, ...]]], best: int | None
+) -> tuple[int, int, int] | None:
+    """The first pair (m', b1) in window order whose cost is below ``best`` and least, or None.
+
+    Gives the same pair as trying every divisor of every m' in order and
+    keeping strict improvements: within one m' only the two divisors around
+    the optimum can be cheapest (the smaller wins a tie), and once the lower
+    bound of :func:`_bound_reached` reaches the best cost no later m' can
+    improve on it.
+    """
+    found = None
+    for m_prime, divisors in windows:
+        if best is not None and _bound_reached(four, m_prime, best):
+            break
+        for b1 in _near_optimum(four, m_prime, divisors, 1):
+            cost = _four_value(four, b1, m_prime)
+            if best is None or cost < best:
+                best, found = cost, (cost, m_prime, b1)
+    return found
+
+
+def _ranked_splits(
+    four: tuple[int, int, int, int], windows: Sequence[tuple[int, tuple[int, ...]]], keep: int
+) -> list[tuple[int, int, int]]:
+    """The ``keep`` cheapest pairs (cost, m', b1) of one side, ties in window order."""
+    ranked: list[tuple[int, int, int]] = []
+    for m_prime, divisors in windows:
+        if len(ranked) == keep and _bound_reached(four, m_prime, ranked[-1][0]):
+            break
+        for b1 in _near_optimum(four, m_prime, divisors, keep):
+            ranked.append((_four_value(four, b1, m_prime), m_prime, b1))
+        ranked = sorted(ranked)[:keep]
+    return ranked
 
 
 def _choice(skeleton: _Skeleton, slot: _Slot, option: str, b1: int | None, m_prime: int | None) -> MergeChoice:
@@ -596,37 +1051,17 @@ def _choice(skeleton: _Skeleton, slot: _Slot, option: str, b1: int | None, m_pri
     )
 
 
-def _costed(
-    skeleton: _Skeleton,
-    decisions: dict[Item, MergeChoice],
-    placement: Mapping[Index, Node],
-    m: int,
-    slot: _Slot,
-    choice: MergeChoice,
-    prefix: str,
+def _costed_choice(
+    skeleton: _Skeleton, slot: _Slot, options: _Options, option: str, b1: int | None, m_prime: int | None
 ) -> MergeChoice:
-    """``choice`` with its own cost and its subtree cost filled in (``decisions`` is restored)."""
-    previous = decisions.get(slot.key)
-    decisions[slot.key] = choice
-    try:
-        whole, _, _ = _subtree_cost(skeleton, decisions, placement, m, slot.node, prefix)
-        if slot.in_place:
-            # The steps before this merge on the same tensor are the subtree without it.
-            del decisions[slot.key]
-            before, _, _ = _subtree_cost(skeleton, decisions, placement, m, slot.node, prefix)
-            decisions[slot.key] = choice
-        else:
-            left, right = skeleton.children[slot.node]
-            before = sum(_subtree_cost(skeleton, decisions, placement, m, child, prefix)[0] for child in (left, right))
-    finally:
-        if previous is None:
-            decisions.pop(slot.key, None)
-        else:
-            decisions[slot.key] = previous
-    return replace(choice, cost=whole - before, subtree_cost=whole)
+    """A choice with its own cost and its subtree cost filled in from the option polynomials."""
+    whole = _four_value(options.whole[option], b1, m_prime)
+    before = _four_value(options.before[option], b1, m_prime)
+    return replace(_choice(skeleton, slot, option, b1, m_prime), cost=whole - before, subtree_cost=whole)
 
 
-def _place_leaves(skeleton: _Skeleton, m: int, prefix: str) -> tuple[dict[Index, Node], list[LeafChoice]]:
+def _place_leaves(costing: _Costing) -> tuple[dict[Index, Node], list[LeafChoice]]:
+    skeleton = costing.skeleton
     placement = {e: skeleton.chains[e][0] for e in skeleton.order}
     leaves = []
     for e in skeleton.order:
@@ -634,7 +1069,7 @@ def _place_leaves(skeleton: _Skeleton, m: int, prefix: str) -> tuple[dict[Index,
         best: tuple[int, Node] | None = None
         for node in chain:
             placement[e] = node
-            cost, _, _ = _subtree_cost(skeleton, {}, placement, m, chain[-1], prefix)
+            cost = _Evaluator(costing, {}, placement, memoize=False).cost(chain[-1])
             if best is None or cost < best[0]:
                 best = (cost, node)
         assert best is not None
@@ -650,26 +1085,82 @@ def _choose(
     prefix: str,
     record: list[list[MergeChoice]] | None = None,
 ) -> MS22Choices:
-    placement, leaves = _place_leaves(skeleton, m, prefix)
+    """MS22's choices at sketch size m: leaf placements, then every merge bottom-up.
+
+    Each merge takes the option whose subtree cost is least, ties to the
+    first in :func:`_candidates` order. The costs are exact and equal those
+    of :func:`_subtree_cost` (the tests compare them); only the pairs that
+    can be cheapest are evaluated (see :func:`_best_split`). With ``record``,
+    every option of every merge is appended with its costs.
+    """
+    choices, _ = _choose_with_total(skeleton, m, theta, record)
+    return choices
+
+
+def _choose_with_total(
+    skeleton: _Skeleton, m: int, theta: Fraction, record: list[list[MergeChoice]] | None = None
+) -> tuple[MS22Choices, int]:
+    """:func:`_choose`, also returning the ops of the whole step order that its costing predicts."""
+    costing = _Costing(skeleton, m)
+    placement, leaves = _place_leaves(costing)
     decisions: dict[Item, MergeChoice] = {}
+    evaluator = _Evaluator(costing, decisions, placement)
+    windows = _window_divisors(m, theta)
     for slot in skeleton.slots:
-        best: MergeChoice | None = None
-        for option, b1, m_prime in _candidates(slot, m, theta):
-            decisions[slot.key] = _choice(skeleton, slot, option, b1, m_prime)
-            cost, _, _ = _subtree_cost(skeleton, decisions, placement, m, slot.node, prefix)
-            if best is None or cost < best.subtree_cost:  # type: ignore[operator]
-                best = replace(decisions[slot.key], subtree_cost=cost)
+        options = _merge_options_polys(evaluator, slot)
+        best: tuple[int, str, int | None, int | None] | None = None
+        for option in options.names:
+            if option.startswith("split-"):
+                found = _best_split(options.whole[option], windows, None if best is None else best[0])
+                if found is not None:
+                    best = (found[0], option, found[2], found[1])
+            else:
+                cost = options.whole[option][0]
+                if best is None or cost < best[0]:
+                    best = (cost, option, None, None)
         assert best is not None
         if record is not None:
-            record.append(
-                [
-                    _costed(skeleton, decisions, placement, m, slot, _choice(skeleton, slot, *candidate), prefix)
-                    for candidate in _candidates(slot, m, theta)
-                ]
-            )
-        decisions[slot.key] = _costed(skeleton, decisions, placement, m, slot, best, prefix)
+            record.append([_costed_choice(skeleton, slot, options, *candidate) for candidate in _candidates(slot, m, theta)])
+        decisions[slot.key] = _costed_choice(skeleton, slot, options, *best[1:])
     merges = tuple(decisions[slot.key] for slot in skeleton.slots)
-    return MS22Choices(m, tuple(leaves), merges, dict(skeleton.shapes), theta)
+    total = evaluator.cost(skeleton.data_tree.root)
+    return MS22Choices(m, tuple(leaves), merges, dict(skeleton.shapes), theta), total
+
+
+def _split_shortlist(
+    skeleton: _Skeleton,
+    decisions: Mapping[Item, MergeChoice],
+    placement: Mapping[Index, Node],
+    m: int,
+    theta: Fraction,
+    slot: _Slot,
+    keep: int,
+    evaluator: _Evaluator | None = None,
+) -> list[MergeChoice]:
+    """The ``keep`` cheapest split pairs per side of one merge, the other merges as ``decisions`` say.
+
+    Pairs are ranked by the merge node's subtree cost (ties in window
+    order), as MS22 ranks them. For a merge inside one tensor the cost
+    counted stops at this merge; the tensor's later merges add the same
+    amount to every pair, so the ranking is that of the whole subtree.
+    """
+    if evaluator is None:
+        evaluator = _Evaluator(_Costing(skeleton, m), decisions, placement)
+    options = _merge_options_polys(evaluator, slot)
+    windows = _window_divisors(m, theta)
+    out = []
+    for option in ("split-right", "split-left"):
+        for _, m_prime, b1 in _ranked_splits(options.whole[option], windows, keep):
+            out.append(_choice(skeleton, slot, option, b1, m_prime))
+    return out
+
+
+def _decided_costs(skeleton: _Skeleton, choices: MS22Choices) -> list[MergeChoice]:
+    """The merges of ``choices`` with ``subtree_cost`` set to their node's subtree cost with every merge decided."""
+    costing = _Costing(skeleton, choices.m)
+    decisions = {c.key: c for c in choices.merges}
+    evaluator = _Evaluator(costing, decisions, choices.placement())
+    return [replace(merge, subtree_cost=evaluator.cost(skeleton.slot_of[merge.key].node), cost=None) for merge in choices.merges]
 
 
 # Plans ------------------------------------------------------------------------------
@@ -896,8 +1387,8 @@ def run_ms22(
     theta = Fraction(str(theta)) if isinstance(theta, float) else Fraction(theta)
     split_window(m, theta)
     skeleton = _Skeleton(numeric, data_tree, order)
-    choices = _choose(skeleton, m, theta, prefix)
-    return _result(numeric, data_tree, choices, order, prefix, "ms22")
+    choices, total = _choose_with_total(skeleton, m, theta)
+    return _result(numeric, data_tree, choices, order, prefix, "ms22", total)
 
 
 def _result(
@@ -907,12 +1398,22 @@ def _result(
     order: Sequence[Index],
     prefix: str,
     family: str,
+    predicted: int | None = None,
 ) -> MS22Result:
     embedding, step_tree = ms22_embedding(numeric, data_tree, choices, choices.m, order=order, prefix=prefix, family=family)
     joint = joint_network(numeric, embedding)
+    step_cost = _checked_step_cost(joint, step_tree, predicted)
+    return MS22Result(embedding, choices, joint, step_tree, step_cost, data_tree)
+
+
+def _checked_step_cost(joint: TensorNetwork, step_tree: ContractionTree, predicted: int | None) -> int:
+    """The step order's ops by :func:`tncost.cost.tree_cost`, checked against the search's own costing."""
     step_cost = int(tree_cost(joint, step_tree).ops)
-    plan, plan_cost, method = plan_tree(joint, data_tree, step_tree)
-    return MS22Result(embedding, choices, joint, step_tree, step_cost, plan, plan_cost, method)
+    if predicted is not None and step_cost != predicted:  # pragma: no cover - an internal error
+        raise AssertionError(
+            f"MS22's local costing predicted {predicted} ops for the step order, but tree_cost gives {step_cost}"
+        )
+    return step_cost
 
 
 def merge_options(
@@ -1031,15 +1532,18 @@ def ms22_plan(
     """
     numeric = _numeric(network, point)
     order = _order(numeric, None)
-    m_used, k, choices = sketch_size_rule(
-        lambda size: run_ms22(numeric, data_tree, size, order=order, theta=theta, prefix=prefix).choices,
-        len(order),
-        eps,
-        delta,
-        C,
-        m,
-    )
-    embedding, _ = ms22_embedding(numeric, data_tree, choices, m_used, order=order, prefix=prefix)
+    theta = Fraction(str(theta)) if isinstance(theta, float) else Fraction(theta)
+    skeleton = _Skeleton(numeric, data_tree, order)
+    totals: dict[int, int] = {}
+
+    def choose(size: int) -> MS22Choices:
+        split_window(size, theta)
+        choices, totals[size] = _choose_with_total(skeleton, size, theta)
+        return choices
+
+    m_used, k, choices = sketch_size_rule(choose, len(order), eps, delta, C, m)
+    embedding, step_tree = ms22_embedding(numeric, data_tree, choices, m_used, order=order, prefix=prefix)
+    _checked_step_cost(joint_network(numeric, embedding), step_tree, totals[m_used])
     return embedding, m_used, k, choices
 
 
