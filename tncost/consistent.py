@@ -32,7 +32,7 @@ costs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import NetworkError
@@ -108,6 +108,27 @@ class _Masks:
             rest ^= low
         self._kept[members] = kept
         return kept
+
+    def join(self, left: int, right: int) -> int:
+        """Return ``left | right`` (disjoint tensor sets) and cache its kept indices.
+
+        Only indices kept by one side can be kept by the union, so just those
+        are checked, instead of every index of every member.
+        """
+        members = left | right
+        if members in self._kept:
+            return members
+        boundary = self.kept(left) | self.kept(right)
+        kept = boundary
+        rest = boundary & ~self.open_mask
+        outside = ~members
+        while rest:
+            low = rest & -rest
+            if not self.owners[low.bit_length() - 1] & outside:
+                kept ^= low
+            rest ^= low
+        self._kept[members] = kept
+        return members
 
     def size(self, index_mask: int) -> int:
         cached = self._size.get(index_mask)
@@ -329,11 +350,12 @@ class _Restricted:
         for k in range(count):
             best[1 << k] = (0, [])
 
-        def union(subset: int) -> int:
-            out = 0
-            for j in _bits(subset):
-                out |= items[j]
-            return out
+        unions = [0] * (full + 1)
+        for subset in range(1, full + 1):
+            low = subset & -subset
+            rest = subset ^ low
+            item = items[low.bit_length() - 1]
+            unions[subset] = self.masks.join(unions[rest], item) if rest else item
 
         for subset in range(1, full + 1):
             if subset in best:
@@ -344,7 +366,7 @@ class _Restricted:
             while sub:
                 if sub & low:
                     other = subset ^ sub
-                    a, b = union(sub), union(other)
+                    a, b = unions[sub], unions[other]
                     cost = best[sub][0] + best[other][0] + self.masks.ops(a, b)
                     if choice is None or cost < choice[0]:
                         choice = (cost, best[sub][1] + best[other][1] + [(a, b)])
@@ -414,6 +436,63 @@ class _Restricted:
             steps.extend(local)
             cluster[node] = operand | groups[node]
         return total, steps
+
+    def start(self, attachment: dict[int, frozenset]) -> None:
+        """Record ``attachment`` as the current state: groups, clusters and per-node costs."""
+        self.attachment = dict(attachment)
+        self.groups = {node: 0 for node in self.nodes}
+        for position, node in attachment.items():
+            self.groups[node] |= 1 << position
+        self.cluster: dict[frozenset, int] = {}
+        self.node_cost: dict[frozenset, int] = {}
+        for node in self.nodes:
+            self.node_cost[node], self.cluster[node] = self._node(node, self.cluster, self.groups[node])
+        self.total = sum(self.node_cost.values())
+        self.rank = {node: k for k, node in enumerate(self.nodes)}
+
+    def _node(self, node: frozenset, cluster: Mapping[frozenset, int], group: int) -> tuple[int, int]:
+        if len(node) == 1:
+            operand = self.node_mask[node]
+            cost = 0
+        else:
+            left, right = self.children[node]
+            cost = self.masks.ops(cluster[left], cluster[right])
+            operand = self.masks.join(cluster[left], cluster[right])
+        return cost + self.absorb(operand, group)[0], self.masks.join(operand, group) if group else operand
+
+    def moved_total(self, moves: Mapping[int, frozenset]) -> tuple[int, dict, dict, dict]:
+        """The total ops after moving tensors to new nodes, recomputing only the affected nodes.
+
+        Returns the total and the changed groups, clusters and node costs, for :meth:`commit`.
+        """
+        groups: dict[frozenset, int] = {}
+        affected: set[frozenset] = set()
+        for position, node in moves.items():
+            old = self.attachment[position]
+            if old == node:
+                continue
+            bit = 1 << position
+            groups[old] = groups.get(old, self.groups[old]) & ~bit
+            groups[node] = groups.get(node, self.groups[node]) | bit
+            affected.update(self.ancestors(old))
+            affected.update(self.ancestors(node))
+        cluster = _Overlay(self.cluster)
+        costs: dict[frozenset, int] = {}
+        total = self.total
+        for node in sorted(affected, key=self.rank.__getitem__):
+            group = groups.get(node, self.groups[node])
+            cost, cluster[node] = self._node(node, cluster, group)
+            costs[node] = cost
+            total += cost - self.node_cost[node]
+        return total, groups, cluster.changes, costs
+
+    def commit(self, moves: Mapping[int, frozenset], groups: dict, clusters: dict, costs: dict, total: int) -> None:
+        """Make a move evaluated by :meth:`moved_total` the current state."""
+        self.attachment.update(moves)
+        self.groups.update(groups)
+        self.cluster.update(clusters)
+        self.node_cost.update(costs)
+        self.total = total
 
     def neighbours(self) -> dict[int, list[int]]:
         """For each embedding tensor, the embedding tensors it shares an index with."""
@@ -501,31 +580,37 @@ def restricted_consistent_tree(network: TensorNetwork, data_tree: ContractionTre
     search = _Restricted(network, data_tree)
     attachment, candidates = search.initial_attachment()
     neighbours = search.neighbours()
-    best_cost, best_steps = search.evaluate(attachment)
+    search.start(attachment)
+
+    def try_moves(moves_list: list[dict[int, frozenset]]) -> bool:
+        best = None
+        for moves in moves_list:
+            total, groups, clusters, costs = search.moved_total(moves)
+            if total < search.total and (best is None or total < best[0]):
+                best = (total, moves, groups, clusters, costs)
+        if best is None:
+            return False
+        total, moves, groups, clusters, costs = best
+        search.commit(moves, groups, clusters, costs, total)
+        return True
+
     for _ in range(MAX_SWEEPS):
         improved = False
         for p in search.embedding:
-            current = attachment[p]
+            current = search.attachment[p]
             # Besides the paths above its own data, a tensor may join the cluster
             # of any node on the paths above its embedding neighbours.
             options: dict[frozenset, None] = dict.fromkeys(candidates[p])
             for q in neighbours[p]:
-                options.update(dict.fromkeys(search.ancestors(attachment[q])))
-            for node in options:
-                if node == current:
-                    continue
-                attachment[p] = node
-                cost, steps = search.evaluate(attachment)
-                if cost < best_cost:
-                    best_cost, best_steps, current, improved = cost, steps, node, True
-            attachment[p] = current
+                options.update(dict.fromkeys(search.ancestors(search.attachment[q])))
+            improved |= try_moves([{p: node} for node in options if node != current])
         # Pair moves: a tensor and one embedding neighbour join the same node,
         # which lets the group search pre-contract them there.
         for p in search.embedding:
             for q in neighbours[p]:
                 if q < p:
                     continue
-                previous = (attachment[p], attachment[q])
+                previous = (search.attachment[p], search.attachment[q])
                 options = dict.fromkeys(search.ancestors(previous[0]))
                 options.update(dict.fromkeys(search.ancestors(previous[1])))
                 if len(search.embedding) <= PAIR_PRODUCT_LIMIT:
@@ -536,19 +621,30 @@ def restricted_consistent_tree(network: TensorNetwork, data_tree: ContractionTre
                     moves = [(a, b) for a in options_p for b in options_q]
                 else:
                     moves = [(node, node) for node in options]
-                chosen = previous
-                for move in moves:
-                    if move == previous:
-                        continue
-                    attachment[p], attachment[q] = move
-                    cost, steps = search.evaluate(attachment)
-                    if cost < best_cost:
-                        best_cost, best_steps, chosen, improved = cost, steps, move, True
-                attachment[p], attachment[q] = chosen
+                improved |= try_moves([{p: a, q: b} for a, b in moves if (a, b) != previous])
         if not improved:
             break
+    attachment = dict(search.attachment)
+    best_cost, best_steps = search.evaluate(attachment)
+    if best_cost != search.total:  # pragma: no cover - guards the incremental bookkeeping
+        raise AssertionError(f"incremental total {search.total} differs from the full evaluation {best_cost}")
     tree = _tree_from_mask_steps(best_steps, network) if best_steps else ContractionTree.from_nested(search.data[0])
     return ConsistentSearch(tree, best_cost, "restricted", dict(attachment))
+
+
+class _Overlay(dict):
+    """A dict of changed clusters that falls back to the current ones."""
+
+    def __init__(self, base: Mapping[frozenset, int]) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, key: frozenset) -> int:
+        return self.base[key]
+
+    @property
+    def changes(self) -> dict[frozenset, int]:
+        return dict(self)
 
 
 def _tree_from_mask_steps(steps: Sequence[tuple[int, int]], network: TensorNetwork) -> ContractionTree:
