@@ -77,3 +77,15 @@ def test_cli_infeasible_regime_exit_2() -> None:
     result = CliRunner().invoke(cli, ["analyze", "tt:N=3", "--regime", "s >= 1000, s <= 10"])
     assert result.exit_code == 2
     assert "infeasible" in result.output
+
+
+def test_equal_accuracy_ranking_by_hand() -> None:
+    """At equal accuracy tt's m is 3 mu and tree's 5 mu (N = 3).
+
+    tt: 2 R m^2 s leads, so 2 R (3 mu)^2 s = 18 R mu^2 s. Khatri-Rao has no
+    factor count and is left out.
+    """
+    plan = plan_sketch(khatri_rao(3), families=["tt", "tree", "khatri-rao"], regime="m <= R <= s")
+    accuracy = plan.to_dict()["equal_accuracy"]
+    assert accuracy["leading_cost"]["tt"] == "18*R*mu**2*s"
+    assert accuracy["excluded"] == ["khatri-rao"]

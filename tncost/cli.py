@@ -221,7 +221,18 @@ def _render_asymptotics(plan: SketchPlan) -> str:
         lines.append("ranking (cheapest first): " + " < ".join(" = ".join(group) for group in data["ranking"]))
     else:
         for region in data.get("regions") or []:
-            lines.append(f"where {' and '.join(region['inequalities'])}: cheapest {', '.join(region['winners'])}")
+            lines.append(f"where {' and '.join(region['inequalities']) or 'the whole regime'}: cheapest {', '.join(region['winners'])}")
+    accuracy = data.get("equal_accuracy")
+    if accuracy:
+        lines.append(f"at equal accuracy (m = k mu, under {accuracy['regime']}):")
+        for name, leading in accuracy["leading_cost"].items():
+            lines.append(f"  {name}: {leading}")
+        if accuracy.get("ranking"):
+            lines.append("  ranking (cheapest first): " + " < ".join(" = ".join(g) for g in accuracy["ranking"]))
+        for region in accuracy.get("regions") or []:
+            lines.append(f"  in {' and '.join(region['inequalities']) or 'the whole regime'}: cheapest {', '.join(region['winners'])}")
+        if accuracy["excluded"]:
+            lines.append(f"  not ranked (no factor count): {', '.join(accuracy['excluded'])}")
     return "\n".join(lines)
 
 

@@ -318,6 +318,7 @@ class SketchPlan:
             "ranking": asymptotics.get("ranking"),
             "regions": asymptotics.get("regions"),
             "lower_bound_leading": asymptotics.get("lower_bound_leading"),
+            "equal_accuracy": asymptotics.get("equal_accuracy"),
             "accuracy_symbol": "mu = C ln(1/delta) / eps^2",
             "sizes_given": self.sizes_given,
             "comparison": self.comparison,
@@ -827,6 +828,50 @@ def _constraints_violated(regime: "Regime", point: Mapping[str, int]) -> list[st
     return violated
 
 
+def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"]) -> dict:
+    """Rank the families at equal accuracy: each family's m becomes k·mu, mu = C ln(1/delta)/eps^2.
+
+    Families without a factor count (Khatri-Rao, whose rows follow a
+    different rule in eps and delta) are left out and listed as such.
+    """
+    from .symbolic.regime import Regime, leading_cost, rank_costs
+
+    mu = emb.ACCURACY_SYMBOL
+    m_symbol = size_symbol(SKETCH_SYMBOL)
+    symbols = tuple(dict.fromkeys((*regime.symbols, mu.name)))
+    # The regime's constraints on m do not apply to mu; only the data symbols carry over.
+    kept_constraints = [str(c) for c in regime.constraints if SKETCH_SYMBOL not in _constraint_names(c)]
+    mu_regime = Regime.parse(", ".join(kept_constraints) if kept_constraints else None, symbols=symbols)
+    costs = {}
+    leading = {}
+    for plan in plans:
+        if plan.k is None:
+            continue
+        cost = sympy.sympify(plan.cost).xreplace({m_symbol: plan.k * mu})
+        costs[plan.family] = cost
+        leading[plan.family] = str(leading_cost(cost, mu_regime))
+    excluded = [plan.family for plan in plans if plan.k is None]
+    ranking = rank_costs(costs, mu_regime) if costs else None
+    entry: dict = {
+        "rule": "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped",
+        "regime": str(mu_regime),
+        "leading_cost": leading,
+        "excluded": excluded,
+    }
+    if ranking is not None and ranking.order is not None:
+        entry["ranking"] = [list(group) for group in ranking.order]
+    elif ranking is not None:
+        entry["regions"] = [
+            {"inequalities": list(region.inequalities), "winners": [ranking.names[w] if isinstance(w, int) else w for w in region.winners]}
+            for region in ranking.regions
+        ]
+    return entry
+
+
+def _constraint_names(constraint: object) -> set[str]:
+    return {n for n, a in zip(constraint.symbols, constraint.coefficients) if a != 0}  # type: ignore[attr-defined]
+
+
 def _resolve_minima(expr: object, regime: "Regime") -> object:
     """Replace each ``Min`` whose argument is dominated by all others under the regime by that argument."""
     if not isinstance(expr, sympy.Basic):
@@ -863,6 +908,7 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
         families[plan.family] = entry
     ranking = rank_costs(costs, regime)
     result: dict = {"regime": str(regime), "families": families, "lower_bound_leading": None if lb_leading is None else str(lb_leading)}
+    result["equal_accuracy"] = _equal_accuracy_ranking(regime, plans)
     if ranking.order is not None:
         result["ranking"] = [list(group) for group in ranking.order]
         result["regions"] = None
