@@ -2,7 +2,9 @@
 
 This module runs numbers. It draws the Gaussian tensors of an embedding and
 contracts a network along a :class:`~tncost.tree.ContractionTree`, one
-pairwise step at a time with ``opt_einsum.contract`` and an explicit path. It
+pairwise step at a time as one (batched) ``numpy.matmul``, the way
+``opt_einsum``'s tensordot backend contracts a pair but with batch indices
+sent to BLAS as well, and it
 counts the operations of those steps from the shapes of their operands and
 times them. Over seeded trials, it measures how well a sketch preserves norms.
 
@@ -605,18 +607,84 @@ def _reduce(indices: tuple[Index, ...], array: np.ndarray, target: tuple[Index, 
     return np.einsum("".join(letters[i] for i in indices) + "->" + "".join(letters[i] for i in target), array)
 
 
+#: A pair whose thinner side has at most this many columns (batch times kept
+#: entries) is contracted by streaming einsum when matrix layout would need a
+#: copy of the larger operand.
+STREAMING_LIMIT = 16
+
+
+def _grouped(array: np.ndarray, indices: tuple[Index, ...], groups: tuple[tuple[Index, ...], ...]) -> np.ndarray:
+    """Transpose ``array`` so its axes follow ``groups`` in order (a view when already in that order)."""
+    order = [indices.index(i) for group in groups for i in group]
+    if order == list(range(len(indices))):
+        return array
+    return array.transpose(order)
+
+
 def _pairwise(
     a_indices: tuple[Index, ...], a: np.ndarray, b_indices: tuple[Index, ...], b: np.ndarray, out: tuple[Index, ...]
 ) -> np.ndarray:
-    letters = _symbols(a_indices + b_indices)
-    eq = (
-        "".join(letters[i] for i in a_indices)
-        + ","
-        + "".join(letters[i] for i in b_indices)
-        + "->"
-        + "".join(letters[i] for i in out)
-    )
-    return opt_einsum.contract(eq, a, b, optimize=[(0, 1)])
+    """Contract two operands as one (batched) matrix product and return the axes in ``out`` order.
+
+    Indices on both operands and in ``out`` are batch axes, on both and not in
+    ``out`` are summed, on one operand and in ``out`` are kept. The summed
+    axes follow their order in the larger operand and each operand is laid
+    out as (batch, kept, summed) or (batch, summed, kept), whichever needs no
+    transposition; so the larger operand is not copied when its summed axes
+    are already contiguous, and the product runs in BLAS.
+    """
+    out_set = set(out)
+    # Indices on one operand only and not kept are summed out first.
+    a_only = tuple(i for i in a_indices if i not in b_indices and i not in out_set)
+    if a_only:
+        a_indices, a = tuple(i for i in a_indices if i not in a_only), a.sum(axis=tuple(a_indices.index(i) for i in a_only))
+    b_only = tuple(i for i in b_indices if i not in a_indices and i not in out_set)
+    if b_only:
+        b_indices, b = tuple(i for i in b_indices if i not in b_only), b.sum(axis=tuple(b_indices.index(i) for i in b_only))
+
+    larger = a_indices if a.size >= b.size else b_indices
+    batch = tuple(i for i in larger if i in a_indices and i in b_indices and i in out_set)
+    summed = tuple(i for i in larger if i in a_indices and i in b_indices and i not in out_set)
+    left = tuple(i for i in a_indices if i not in b_indices)
+    right = tuple(i for i in b_indices if i not in a_indices)
+
+    def sizes(array: np.ndarray, indices: tuple[Index, ...], group: tuple[Index, ...]) -> int:
+        return int(np.prod([array.shape[indices.index(i)] for i in group], dtype=np.int64))
+
+    nb, nl, nr, nc = sizes(a, a_indices, batch), sizes(a, a_indices, left), sizes(b, b_indices, right), sizes(a, a_indices, summed)
+
+    identity_a = list(range(len(a_indices)))
+    identity_b = list(range(len(b_indices)))
+    a_direct = [a_indices.index(i) for i in batch + left + summed] == identity_a
+    a_swapped = [a_indices.index(i) for i in batch + summed + left] == identity_a
+    b_direct = [b_indices.index(i) for i in batch + summed + right] == identity_b
+    b_swapped = [b_indices.index(i) for i in batch + right + summed] == identity_b
+    larger_is_a = larger is a_indices
+    larger_copied = not (a_direct or a_swapped) if larger_is_a else not (b_direct or b_swapped)
+    if larger_copied and nb * (nr if larger_is_a else nl) <= STREAMING_LIMIT:
+        # A product with a thin other side is bound by memory traffic: copying
+        # the larger operand into matrix layout would cost more than the product,
+        # so einsum streams through it in place.
+        letters = _symbols(a_indices + b_indices)
+        equation = "".join(letters[i] for i in a_indices) + "," + "".join(letters[i] for i in b_indices)
+        return np.einsum(equation + "->" + "".join(letters[i] for i in out), a, b)
+
+    # Lay out A as (batch, left, summed), or (batch, summed, left) read transposed.
+    if a_swapped and not a_direct:
+        a3 = a.reshape(nb, nc, nl).swapaxes(1, 2)
+    else:
+        a3 = _grouped(a, a_indices, (batch, left, summed)).reshape(nb, nl, nc)
+    # Lay out B as (batch, summed, right), or (batch, right, summed) read transposed.
+    if b_swapped and not b_direct:
+        b3 = b.reshape(nb, nr, nc).swapaxes(1, 2)
+    else:
+        b3 = _grouped(b, b_indices, (batch, summed, right)).reshape(nb, nc, nr)
+
+    product = np.matmul(a3[0], b3[0])[None] if nb == 1 else np.matmul(a3, b3)
+    shape = [a.shape[a_indices.index(i)] for i in batch + left] + [b.shape[b_indices.index(i)] for i in right]
+    result = product.reshape(shape)
+    natural = batch + left + right
+    return result.transpose([natural.index(i) for i in out]) if natural != out else result
 
 
 def execute_tree(
@@ -629,8 +697,9 @@ def execute_tree(
 ) -> ExecutionResult:
     """Contract ``arrays`` along ``tree``, one explicit pairwise step at a time.
 
-    Each step joins two operands with ``opt_einsum.contract`` on a single
-    pairwise path. The result of a step keeps the indices that are open or
+    Each step joins two operands as one batched matrix product (see
+    :func:`_pairwise`), so batch indices also run in BLAS and the larger
+    operand is not copied when its summed axes are already contiguous. The result of a step keeps the indices that are open or
     still sit on a tensor outside it, the rule of
     :func:`tncost.cost.kept_indices`. When the tree covers every tensor, the
     last step puts the output indices in the network's output order.
