@@ -24,20 +24,21 @@ records which.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from fractions import Fraction
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from . import embeddings as emb
-from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
-from .bounds import LowerBound, lower_bound
-from .cost import TreeCost, substitute_cost, tree_cost
-from .errors import NetworkError, SketchSizeError, SpecError
 import sympy
 
+from . import embeddings as emb
+from .bounds import LowerBound, lower_bound
+from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
+from .cost import TreeCost, substitute_cost, tree_cost
+from .errors import NetworkError, SketchSizeError, SpecError
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
 from .symbolic.sizes import Size, parse_size, size_symbol, substitute
@@ -513,6 +514,32 @@ def _family_m(family: str, count: int, fixed_m: int | None, eps: float, delta: f
     return m, k, f"ceil(C k ln(1/delta)/eps^2) with k = {k}"
 
 
+def _construction(choices: object) -> tuple:
+    """What fixes an MS22-style embedding: each leaf's node and each merge's option, b1 and m'."""
+    leaves = tuple((leaf.index, leaf.node) for leaf in choices.leaves)  # type: ignore[attr-defined]
+    merges = tuple(
+        (merge.signature(), merge.b1, merge.m_prime) for merge in choices.merges  # type: ignore[attr-defined]
+    )
+    return leaves, merges
+
+
+def _renamed(plan: FamilyPlan, family: str, rule: str) -> FamilyPlan:
+    """A copy of ``plan`` under another family name (same embedding structure, tree and costs)."""
+    embedding = plan.embedding
+    renamed = emb.Embedding(
+        family, embedding.tensors, dict(embedding.size_dict), embedding.sketched, embedding.output,
+        embedding.row_sizes, embedding.scaling, embedding.k,
+    )
+    return dataclasses.replace(
+        plan,
+        family=family,
+        embedding=renamed,
+        joint=plan.joint.replace(name=plan.joint.name.replace(plan.family, family)),
+        sketch_size_rule=rule,
+        notes=tuple(note.replace(plan.family, family) for note in plan.notes),
+    )
+
+
 def _lower_bound_at(numeric: TensorNetwork, data_tree: ContractionTree, m: int) -> tuple[int | None, str]:
     """LB of the numeric data network at sketch size m, or None with the reason it is undefined."""
     try:
@@ -732,6 +759,7 @@ def plan_sketch(
 
     count = len(network.sketched)
     plans = []
+    planned_choices: dict[str, tuple] = {}
     for family in families:
         if family in MS22_FAMILIES:
             search = emb.ms22_plan if family == "ms22" else emb.best_t0_plan
@@ -741,7 +769,20 @@ def plan_sketch(
                 "fixed by the user" if m is not None
                 else f"ceil(C k ln(1/delta)/eps^2) with k = {k} tensors used (first sized with k_max = 3N - 2)"
             )
-            plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule, choices=choices))
+            twin = next(
+                (
+                    plan for plan in plans
+                    if plan.family in MS22_FAMILIES and planned_choices.get(plan.family) == (_construction(choices), family_m)
+                ),
+                None,
+            )
+            if twin is not None:
+                # The other T0-following family made the same choices at the same m:
+                # its plan is this family's plan, so it is not searched again.
+                plans.append(_renamed(twin, family, rule))
+            else:
+                plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule, choices=choices))
+            planned_choices[family] = (_construction(choices), family_m)
             continue
         family_m, k, rule = _family_m(family, count, m, eps, delta, constant)
         plans.append(plan_family(network, family, data_tree, point, family_m, k=k, rule=rule))
