@@ -127,11 +127,11 @@ class FamilyPlan:
         return tuple(i for i in self.joint.output or () if i not in output)
 
     def numeric_joint(self) -> TensorNetwork:
-        """The joint network at the plan's numeric point."""
+        """Return the joint network at the plan's numeric point."""
         return self.joint.at_sizes({k: v for k, v in self.point.items() if k in self.joint.symbols})
 
     def numeric_joint_data(self) -> TensorNetwork:
-        """The data network alone (with its sketched indices) at the plan's numeric point."""
+        """Return the data network alone (with its sketched indices) at the plan's numeric point."""
         joint = self.numeric_joint()
         data = tuple(t for t in joint.tensors if t.kind == "data")
         indices = {i for t in data for i in t.indices}
@@ -139,7 +139,7 @@ class FamilyPlan:
         return TensorNetwork(data, sizes, tuple(self.embedding.sketched) + self.kept, self.embedding.sketched)
 
     def numeric_embedding(self) -> emb.Embedding:
-        """The embedding at the plan's numeric point."""
+        """Return the embedding at the plan's numeric point."""
         point = dict(self.point)
         return emb.Embedding(
             self.embedding.family,
@@ -153,7 +153,7 @@ class FamilyPlan:
         )
 
     def to_dict(self) -> dict:
-        """A JSON-ready description that :func:`FamilyPlan.from_dict` can rebuild."""
+        """Return a JSON-ready description that :func:`FamilyPlan.from_dict` can rebuild."""
         return {
             "name": self.family,
             "sketch_size": {
@@ -286,14 +286,14 @@ class SketchPlan:
     asymptotics: Mapping | None = None
 
     def family(self, name: str) -> FamilyPlan:
-        """The plan of the family ``name``."""
+        """Return the plan of the family ``name``."""
         for plan in self.families:
             if plan.family == name:
                 return plan
         raise SpecError(f"no plan for family {name!r}; planned families: {', '.join(p.family for p in self.families)}")
 
     def to_dict(self) -> dict:
-        """A JSON-ready summary, the ``analyze`` command's ``--format json`` output."""
+        """Return a JSON-ready summary, the ``analyze`` command's ``--format json`` output."""
         net = self.network
         families = []
         for plan in self.families:
@@ -348,7 +348,7 @@ class SketchPlan:
         return data
 
     def to_json(self, **kwargs: object) -> str:
-        """The :meth:`to_dict` summary as JSON text."""
+        """Return the :meth:`to_dict` summary as JSON text."""
         return json.dumps(self.to_dict(), **kwargs)  # type: ignore[arg-type]
 
     @classmethod
@@ -429,7 +429,7 @@ class ContractionPlan:
     method: str
 
     def to_dict(self) -> dict:
-        """A JSON-ready summary."""
+        """Return a JSON-ready summary."""
         net = self.network
         return {
             "network": {
@@ -493,7 +493,7 @@ def _resolve_point(network: TensorNetwork, sizes: Mapping[str, int] | None) -> t
 
 
 def sketched_order(network: TensorNetwork, data_tree: ContractionTree) -> tuple[str, ...]:
-    """The sketched indices in T0's canonical leaf order (index order within a tensor)."""
+    """Return the sketched indices in T0's canonical leaf order (index order within a tensor)."""
     order = []
     sketched = set(network.sketched)
     for position in data_tree.leaf_order():
@@ -515,7 +515,7 @@ def _family_m(family: str, count: int, fixed_m: int | None, eps: float, delta: f
 
 
 def _construction(choices: object) -> tuple:
-    """What fixes an MS22-style embedding: each leaf's node and each merge's option, b1 and m'."""
+    """Return what fixes an MS22-style embedding: each leaf's node and each merge's option, b1 and m'."""
     leaves = tuple((leaf.index, leaf.node) for leaf in choices.leaves)  # type: ignore[attr-defined]
     merges = tuple(
         (merge.signature(), merge.b1, merge.m_prime) for merge in choices.merges  # type: ignore[attr-defined]
@@ -524,7 +524,7 @@ def _construction(choices: object) -> tuple:
 
 
 def _renamed(plan: FamilyPlan, family: str, rule: str) -> FamilyPlan:
-    """A copy of ``plan`` under another family name (same embedding structure, tree and costs)."""
+    """Return a copy of ``plan`` under another family name (same embedding structure, tree and costs)."""
     embedding = plan.embedding
     renamed = emb.Embedding(
         family, embedding.tensors, dict(embedding.size_dict), embedding.sketched, embedding.output,
