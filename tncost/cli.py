@@ -213,7 +213,8 @@ def _render_asymptotics(plan: SketchPlan) -> str:
     rows = []
     for name, entry in data.get("families", {}).items():
         bounded = entry.get("ratio_to_lower_bound_bounded")
-        rows.append([name, entry["leading_cost"], "-" if bounded is None else ("yes" if bounded else "no")])
+        leading = entry["leading_cost"] if entry["leading_cost"] is not None else "not ranked (see notes)"
+        rows.append([name, leading, "-" if bounded is None else ("yes" if bounded else "no")])
     lines.append(_table(["family", "leading cost", "cost / LB bounded"], rows))
     if data.get("lower_bound_leading"):
         lines.append(f"leading lower bound: {data['lower_bound_leading']}")
@@ -232,7 +233,7 @@ def _render_asymptotics(plan: SketchPlan) -> str:
         for region in accuracy.get("regions") or []:
             lines.append(f"  in {' and '.join(region['inequalities']) or 'the whole regime'}: cheapest {', '.join(region['winners'])}")
         if accuracy["excluded"]:
-            lines.append(f"  not ranked (no factor count): {', '.join(accuracy['excluded'])}")
+            lines.append(f"  not ranked (no factor count, or split factors fixed for one m): {', '.join(accuracy['excluded'])}")
     return "\n".join(lines)
 
 
@@ -250,7 +251,7 @@ def render_latex(plan: SketchPlan | ContractionPlan) -> str:
         "\\hline",
     ]
     for family in plan.families:
-        leading = asymptotics.get(family.family, {}).get("leading_cost")
+        leading = asymptotics.get(family.family, {}).get("leading_cost")  # None when not ranked
         leading_tex = "--" if leading is None else f"${sympy.latex(sympy.sympify(leading))}$"
         name = family.family.replace("_", "\\_")
         lines.append(f"{name} & {family.m} & ${sympy.latex(sympy.sympify(family.cost))}$ & {leading_tex} \\\\")

@@ -112,6 +112,7 @@ class FamilyPlan:
     unconstrained_ops_at_point: int | None = None
     lower_bound_at_point: int | None = None
     lower_bound_note: str = ""
+    cost_exact_in_m: bool = True
 
     @property
     def ratio_to_lower_bound(self) -> Fraction | None:
@@ -631,12 +632,14 @@ def plan_family(
             f"m = {m} is at or above the size of sketched index {sizes_text}: sketching cannot "
             "pay off there; use a larger size, a looser eps/delta, or a smaller --m"
         )
+    exact_in_m = True
     if choices is not None:
         numeric_splits = [
             c for c in getattr(choices, "merges", ())
             if c.option.startswith("split") and not (c.b1 == c.b2 and c.m_prime == m)
         ]
         if numeric_splits:
+            exact_in_m = False
             notes.append(
                 f"{len(numeric_splits)} split gadget(s) use factor sizes chosen for m = {m} "
                 "(b1 * b2 = m' with numeric b1, b2), so the symbolic cost is exact at this m only"
@@ -663,6 +666,7 @@ def plan_family(
         unconstrained_ops_at_point=unconstrained,
         lower_bound_at_point=bound_value,
         lower_bound_note=bound_note,
+        cost_exact_in_m=exact_in_m,
     )
 
 
@@ -886,15 +890,18 @@ def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"]) -> 
     costs = {}
     leading = {}
     for plan in plans:
-        if plan.k is None:
+        if plan.k is None or not plan.cost_exact_in_m:
             continue
         cost = sympy.sympify(plan.cost).xreplace({m_symbol: plan.k * mu})
         costs[plan.family] = cost
         leading[plan.family] = str(leading_cost(cost, mu_regime))
-    excluded = [plan.family for plan in plans if plan.k is None]
+    excluded = [plan.family for plan in plans if plan.k is None or not plan.cost_exact_in_m]
     ranking = rank_costs(costs, mu_regime) if costs else None
     entry: dict = {
-        "rule": "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped",
+        "rule": (
+            "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped; families without "
+            "a factor count or with split factors fixed for one m are excluded"
+        ),
         "regime": str(mu_regime),
         "leading_cost": leading,
         "excluded": excluded,
@@ -931,7 +938,10 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
     """Leading costs, ranking or regions, and asymptotic ratios to LB under the regime."""
     from .symbolic.regime import leading_cost, rank_costs
 
-    costs = {plan.family: plan.cost for plan in plans}
+    # A cost whose split factors were fixed as numbers for one m has the wrong
+    # growth in m, so it takes no part in asymptotic statements.
+    asymptotic = [plan for plan in plans if plan.cost_exact_in_m]
+    costs = {plan.family: plan.cost for plan in asymptotic}
     families: dict[str, dict] = {}
     lb_leading = None
     lb_resolved = None
@@ -940,6 +950,12 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
         if isinstance(lb_resolved, int) or not lb_resolved.atoms(sympy.Min):
             lb_leading = leading_cost(lb_resolved, regime)
     for plan in plans:
+        if not plan.cost_exact_in_m:
+            families[plan.family] = {
+                "leading_cost": None,
+                "asymptotic_note": "not ranked: split factors fixed as numbers for this m, so the cost's growth in m is unknown",
+            }
+            continue
         entry = {"leading_cost": str(leading_cost(plan.cost, regime))}
         if lb_resolved is not None and lb_leading is not None and plan.sequence.ok:
             from .symbolic.poly import Poly
