@@ -212,8 +212,11 @@ def _render_asymptotics(plan: SketchPlan) -> str:
     lines = [f"under the regime {data.get('regime')} (every family at the same sketch size m):"]
     rows = []
     for name, entry in data.get("families", {}).items():
-        bounded = entry.get("ratio_to_lower_bound_bounded")
-        leading = entry["leading_cost"] if entry["leading_cost"] is not None else "not ranked (see notes)"
+        bounded = entry.get("ratio_to_lower_bound_bounded", entry.get("ratio_to_lower_bound_bounded_balanced_splits"))
+        leading = entry["leading_cost"]
+        if leading is None:
+            balanced = entry.get("leading_cost_balanced_splits")
+            leading = f"{balanced} (balanced splits; not ranked)" if balanced else "not ranked (see notes)"
         rows.append([name, leading, "-" if bounded is None else ("yes" if bounded else "no")])
     lines.append(_table(["family", "leading cost", "cost / LB bounded"], rows))
     if data.get("lower_bound_leading"):

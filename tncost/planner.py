@@ -113,6 +113,8 @@ class FamilyPlan:
     lower_bound_at_point: int | None = None
     lower_bound_note: str = ""
     cost_exact_in_m: bool = True
+    choices: object | None = None
+    data_network: TensorNetwork | None = None
 
     @property
     def ratio_to_lower_bound(self) -> Fraction | None:
@@ -667,6 +669,8 @@ def plan_family(
         lower_bound_at_point=bound_value,
         lower_bound_note=bound_note,
         cost_exact_in_m=exact_in_m,
+        choices=choices,
+        data_network=network,
     )
 
 
@@ -860,6 +864,36 @@ def _symbolic_data_tree(network: TensorNetwork, regime: "Regime", point: Mapping
     )
 
 
+def _balanced_split_cost(plan: FamilyPlan) -> sympy.Expr | None:
+    """Return the cost of the plan's construction and tree with every split read as b1 = b2 = m^(1/2).
+
+    The polynomial is exact at every square m for that construction and tree,
+    so it shows how the construction grows with m. It is not a proven bound
+    on what MS22 chooses at other m, because MS22 picks options merge by merge
+    and may pick other splits there.
+    """
+    from .embeddings.ms22 import MS22Choices
+
+    choices = plan.choices
+    if not isinstance(choices, MS22Choices):
+        return None
+    square = 16
+    merges = tuple(
+        dataclasses.replace(merge, b1=4, m_prime=square) if merge.option.startswith("split") else merge
+        for merge in choices.merges
+    )
+    balanced = dataclasses.replace(choices, m=square, merges=merges)
+    try:
+        embedding, _ = emb.ms22_embedding(
+            plan.data_network, plan.data_tree, balanced, size_symbol(SKETCH_SYMBOL), order=plan.embedding.sketched,
+            family=plan.family,
+        )
+        joint = emb.joint_network(plan.data_network, embedding)
+        return tree_cost(joint, plan.tree).ops
+    except (NetworkError, SpecError, SketchSizeError, ValueError, KeyError):  # pragma: no cover - structure mismatch
+        return None
+
+
 def _constraints_violated(regime: "Regime", point: Mapping[str, int]) -> list[str]:
     """The regime's constraints on data symbols that the numeric point does not satisfy."""
     violated = []
@@ -955,6 +989,14 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
                 "leading_cost": None,
                 "asymptotic_note": "not ranked: split factors fixed as numbers for this m, so the cost's growth in m is unknown",
             }
+            balanced = _balanced_split_cost(plan)
+            if balanced is not None:
+                families[plan.family]["leading_cost_balanced_splits"] = str(leading_cost(balanced, regime))
+                if lb_resolved is not None and lb_leading is not None:
+                    from .symbolic.poly import Poly
+
+                    bounded = regime.at_most(Poly.from_sympy(sympy.sympify(balanced)), Poly.from_sympy(sympy.sympify(lb_resolved)))
+                    families[plan.family]["ratio_to_lower_bound_bounded_balanced_splits"] = bool(bounded)
             continue
         entry = {"leading_cost": str(leading_cost(plan.cost, regime))}
         if lb_resolved is not None and lb_leading is not None and plan.sequence.ok:
