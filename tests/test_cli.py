@@ -371,3 +371,17 @@ def test_subprocess_malformed_yaml(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: broken.yaml: malformed YAML")
     assert "Traceback" not in result.stderr
+
+
+def test_unwritable_out_folder_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = invoke("analyze", "tt:N=3", "--out", str(blocker / "sub"))
+    assert result.exit_code == 2
+    assert "cannot write into the --out folder" in result.output
+
+
+def test_huge_builtin_clean_error():
+    result = invoke("analyze", "tt:N=1024", "--m", "2", "--family", "tt")
+    assert result.exit_code == 2
+    assert "too large for the cotengra search" in result.output

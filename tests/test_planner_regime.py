@@ -104,3 +104,10 @@ def test_ms22_balanced_split_growth() -> None:
     assert families["ms22"]["leading_cost_balanced_splits"] == "4*R**2*m*s"
     assert families["ms22"]["ratio_to_lower_bound_bounded_balanced_splits"] is True
     assert families["tt"]["ratio_to_lower_bound_bounded"] is False
+
+
+def test_fixed_square_m_with_regime() -> None:
+    """A fixed m = 4 gives split factors m^(1/2); the equal-accuracy ranking must not fail on them."""
+    plan = plan_sketch(tensor_train(4), m=4, regime="R <= s")
+    accuracy = plan.to_dict()["equal_accuracy"]
+    assert "tt" in accuracy["leading_cost"]

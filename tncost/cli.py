@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .errors import TncostError
+from .errors import SpecError, TncostError
 from .io import Spec, _split_equation, load_network, parse_index_sizes
 from .network import TensorNetwork
 from .planner import FAMILY_NAMES, ContractionPlan, SketchPlan, plan_contraction, plan_sketch
@@ -123,8 +123,11 @@ def _plan(
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise SpecError(f"cannot write into the --out folder {str(path.parent)!r}: {err.strerror or err}; choose a writable folder") from err
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
@@ -386,6 +389,14 @@ def run(
         click.echo(json.dumps(report, indent=2))
     else:
         click.echo(render_runs(plan, report))
+        click.echo(f"chosen plan: {plan.chosen}")
+    if all("skipped" in entry for entry in report["runs"]):
+        # The analysis itself succeeded, so the status stays 0; the skips are reported above.
+        click.echo(
+            "note: no family fits the memory budget, so nothing was executed; give smaller --sizes "
+            "or a larger --memory-budget (in bytes)",
+            err=True,
+        )
 
 
 @cli.command()

@@ -565,7 +565,8 @@ def check_memory(live_peak_entries: object, dtype: DTypeLike = np.float64, budge
         raise MemoryBudgetError(
             f"the plan needs {needed} bytes at its live peak ({entries} entries of {np.dtype(dtype).name}, "
             f"{itemsize} bytes each), but only {budget} bytes are available under the memory budget ({source}); "
-            "pass a larger budget_bytes, choose smaller sizes, or pick a plan with a smaller live peak"
+            "raise the budget (budget_bytes in Python, --memory-budget on the command line), choose smaller "
+            "sizes, or pick a plan with a smaller live peak"
         )
     return needed
 

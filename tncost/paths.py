@@ -440,7 +440,15 @@ def greedy_search(network: TensorNetwork, positions: Iterable[int] | None = None
 def _auto_search(network: TensorNetwork, positions: Iterable[int] | None = None, **options: Any) -> ContractionTree:
     """Run ``"dp"`` up to :data:`AUTO_DP_LIMIT` tensors, else ``"cotengra"``."""
     chosen = _checked_positions(network, positions)
-    return METHODS[_auto_choice(len(chosen))](network, chosen, **options)
+    method = _auto_choice(len(chosen))
+    try:
+        return METHODS[method](network, chosen, **options)
+    except OverflowError as err:
+        # cotengra and opt_einsum score trees in floats, which overflow past about 1e308.
+        raise NetworkError(
+            f"the network's sizes are too large for the {method} search, which scores trees in "
+            f"floating point ({err}); give smaller --sizes or fewer tensors"
+        ) from err
 
 
 def _auto_choice(count: int) -> str:

@@ -38,7 +38,7 @@ from . import embeddings as emb
 from .bounds import LowerBound, lower_bound
 from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
 from .cost import TreeCost, substitute_cost, tree_cost
-from .errors import NetworkError, SketchSizeError, SpecError
+from .errors import NetworkError, SizeError, SketchSizeError, SpecError
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
 from .symbolic.sizes import Size, parse_size, size_symbol, substitute
@@ -926,15 +926,21 @@ def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"]) -> 
     for plan in plans:
         if plan.k is None or not plan.cost_exact_in_m:
             continue
-        cost = sympy.sympify(plan.cost).xreplace({m_symbol: plan.k * mu})
+        cost = sympy.expand(sympy.sympify(plan.cost).xreplace({m_symbol: plan.k * mu}))
+        try:
+            leading[plan.family] = str(leading_cost(cost, mu_regime))
+        except SizeError:
+            # A power such as m^(1/2) turns k into an irrational coefficient,
+            # which the exact polynomials do not represent.
+            continue
         costs[plan.family] = cost
-        leading[plan.family] = str(leading_cost(cost, mu_regime))
-    excluded = [plan.family for plan in plans if plan.k is None or not plan.cost_exact_in_m]
+    excluded = [plan.family for plan in plans if plan.family not in costs]
     ranking = rank_costs(costs, mu_regime) if costs else None
     entry: dict = {
         "rule": (
             "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped; families without "
-            "a factor count or with split factors fixed for one m are excluded"
+            "a factor count, with split factors fixed for one m, or with powers of m that make k irrational "
+            "are excluded"
         ),
         "regime": str(mu_regime),
         "leading_cost": leading,
