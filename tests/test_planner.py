@@ -170,3 +170,10 @@ def test_large_builtins_plan(text: str) -> None:
     for family in plan.families:
         assert is_consistent(family.tree, plan.data_tree)
         assert tree_cost(family.numeric_joint(), family.tree).ops == family.cost_at_point
+
+
+def test_unknown_chosen_rejected(tt_plan) -> None:
+    data = json.loads(tt_plan.to_json())
+    data["chosen"] = "nope"
+    with pytest.raises(SpecError, match="chosen family 'nope' is not among its families"):
+        SketchPlan.from_dict(data)

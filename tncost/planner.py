@@ -38,7 +38,7 @@ from . import embeddings as emb
 from .bounds import LowerBound, lower_bound
 from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
 from .cost import TreeCost, substitute_cost, tree_cost
-from .errors import NetworkError, SizeError, SketchSizeError, SpecError
+from .errors import NetworkError, SizeError, SketchSizeError, SpecError, TncostError
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
 from .symbolic.sizes import Size, parse_size, size_symbol, substitute
@@ -390,6 +390,11 @@ class SketchPlan:
             data_tree = ContractionTree.from_nested(positions(data["data_tree"]))
             point = {k: int(v) for k, v in data["point"].items()}
             families = tuple(FamilyPlan.from_dict(entry, network, data_tree, point) for entry in data["families"])
+            if data["chosen"] not in {plan.family for plan in families}:
+                raise SpecError(
+                    f"the plan's chosen family {data['chosen']!r} is not among its families "
+                    f"({', '.join(plan.family for plan in families)})"
+                )
             return cls(
                 network=network,
                 data_tree=data_tree,
@@ -404,6 +409,8 @@ class SketchPlan:
                 chosen=data["chosen"],
                 notes=tuple(data.get("notes", ())),
             )
+        except TncostError:
+            raise
         except (KeyError, TypeError, ValueError) as err:
             raise SpecError(f"malformed plan: missing or invalid field {err}") from err
 
