@@ -987,6 +987,8 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
 
     # A cost whose split factors were fixed as numbers for one m has the wrong
     # growth in m, so it takes no part in asymptotic statements.
+    # NOTE: MS22 and best_t0 choose their options at one numeric point; where the
+    # options are incomparable under the regime, no per-region construction is built.
     asymptotic = [plan for plan in plans if plan.cost_exact_in_m]
     costs = {plan.family: plan.cost for plan in asymptotic}
     families: dict[str, dict] = {}
