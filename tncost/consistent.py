@@ -45,8 +45,12 @@ __all__ = [
     "restricted_consistent_tree",
     "ORDER_EXACT_LIMIT",
     "GROUP_EXACT_LIMIT",
+    "EXACT_SEARCH_LIMIT",
+    "consistent_tree",
 ]
 
+#: Embeddings with at most this many tensors get the exact search in :func:`consistent_tree`.
+EXACT_SEARCH_LIMIT = 5
 #: Groups of at most this many embedding tensors on one node are absorbed in the best order (greedy beyond).
 ORDER_EXACT_LIMIT = 10
 #: Groups of at most this many embedding tensors also try every binary tree over the operand and the group.
@@ -650,3 +654,27 @@ class _Overlay(dict):
 def _tree_from_mask_steps(steps: Sequence[tuple[int, int]], network: TensorNetwork) -> ContractionTree:
     return ContractionTree.from_steps([(frozenset(_bits(a)), frozenset(_bits(b))) for a, b in steps])
 
+
+
+def consistent_tree(
+    network: TensorNetwork, data_tree: ContractionTree, step_tree: ContractionTree | None = None
+) -> ConsistentSearch:
+    """Find the cheapest consistent tree with the search that suits the embedding's size.
+
+    The exact search runs for up to :data:`EXACT_SEARCH_LIMIT` embedding
+    tensors, the restricted search beyond. When a ``step_tree`` (a consistent
+    tree such as an algorithm's own step order) is given and is cheaper, it is
+    returned with the method ``"step order"``, so the result never costs more
+    than that tree.
+    """
+    if len(network.embedding_positions()) <= EXACT_SEARCH_LIMIT:
+        search = exact_consistent_tree(network, data_tree)
+    else:
+        search = restricted_consistent_tree(network, data_tree)
+    if step_tree is not None:
+        from .cost import tree_cost
+
+        step_ops = int(tree_cost(network, step_tree).ops)
+        if step_ops < search.ops:
+            return ConsistentSearch(step_tree, step_ops, "step order", {})
+    return search

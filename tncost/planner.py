@@ -36,7 +36,7 @@ import sympy
 
 from . import embeddings as emb
 from .bounds import LowerBound, lower_bound
-from .consistent import ConsistentSearch, exact_consistent_tree, restricted_consistent_tree
+from .consistent import EXACT_SEARCH_LIMIT, consistent_tree
 from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SizeError, SketchSizeError, SpecError, TncostError
 from .network import Tensor, TensorNetwork
@@ -66,8 +66,6 @@ FAMILY_NAMES = ("dense", "khatri-rao", "tt", "tree", "ms22", "best_t0")
 MS22_FAMILIES = ("ms22", "best_t0")
 """Families whose embedding follows T0 and is chosen by a search at the point."""
 
-EXACT_SEARCH_LIMIT = 5
-"""Embeddings with at most this many tensors get the exact consistent-tree search."""
 
 UNCONSTRAINED_LIMIT = 12
 """Joint networks with at most this many tensors also get the unconstrained optimum (exact DP).
@@ -599,15 +597,10 @@ def plan_family(
     for reverse in variants:
         numeric_embedding = emb.build_embedding(family, numeric, m, order=order, reverse=reverse, **options)
         joint_numeric = emb.joint_network(numeric, numeric_embedding)
-        if len(numeric_embedding.tensors) <= EXACT_SEARCH_LIMIT:
-            search = exact_consistent_tree(joint_numeric, data_tree)
-        else:
-            search = restricted_consistent_tree(joint_numeric, data_tree)
+        step_tree = None
         if options:
             _, step_tree = emb.ms22_embedding(numeric, data_tree, choices, m, order=order, family=family)
-            step_ops = int(tree_cost(joint_numeric, step_tree).ops)
-            if step_ops < search.ops:
-                search = ConsistentSearch(step_tree, step_ops, "step order", {})
+        search = consistent_tree(joint_numeric, data_tree, step_tree)
         if best is None or search.ops < best[1].ops:
             best = (reverse, search, numeric_embedding, joint_numeric)
     assert best is not None

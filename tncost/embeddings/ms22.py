@@ -1167,14 +1167,12 @@ def _decided_costs(skeleton: _Skeleton, choices: MS22Choices) -> list[MergeChoic
 
 
 def plan_tree(joint: TensorNetwork, data_tree: ContractionTree, step_tree: ContractionTree | None = None) -> tuple[ContractionTree, int, str]:
-    """The cheapest T0-consistent tree found for a joint network, its ops and the search used.
+    """Return the cheapest T0-consistent tree found for a joint network, its ops and the search used.
 
-    The exact search runs for embeddings of up to the planner's
-    ``EXACT_SEARCH_LIMIT`` tensors, the restricted search beyond. When a
-    ``step_tree`` (a T0-consistent tree, such as the algorithm's own step
-    order) is given and is cheaper than the search result, it is returned
-    with the method ``"step order"``; so the plan never costs more than the
-    steps that built the embedding.
+    This is :func:`tncost.consistent.consistent_tree` as a tuple: the exact
+    search up to ``EXACT_SEARCH_LIMIT`` embedding tensors, the restricted
+    search beyond, and the ``step_tree`` instead when it is cheaper, so the
+    plan never costs more than the steps that built the embedding.
 
     Examples
     --------
@@ -1185,19 +1183,10 @@ def plan_tree(joint: TensorNetwork, data_tree: ContractionTree, step_tree: Contr
     >>> plan_tree(result.joint, t0)[1:]
     (592, 'exact')
     """
-    from ..consistent import exact_consistent_tree, restricted_consistent_tree
-    from ..planner import EXACT_SEARCH_LIMIT
+    from ..consistent import consistent_tree
 
-    if len(joint.embedding_positions()) <= EXACT_SEARCH_LIMIT:
-        search = exact_consistent_tree(joint, data_tree)
-    else:
-        search = restricted_consistent_tree(joint, data_tree)
-    tree, ops, method = search.tree, int(search.ops), search.method
-    if step_tree is not None:
-        step_ops = int(tree_cost(joint, step_tree).ops)
-        if step_ops < ops:
-            return step_tree, step_ops, "step order"
-    return tree, ops, method
+    search = consistent_tree(joint, data_tree, step_tree)
+    return search.tree, int(search.ops), search.method
 
 
 # Public entry points ---------------------------------------------------------------
