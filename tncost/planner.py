@@ -41,6 +41,7 @@ from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SizeError, SketchSizeError, SpecError, TncostError
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
+from .piecewise import Piece, PiecewiseCost, piecewise_cost
 from .symbolic.sizes import Size, parse_size, size_symbol, substitute
 from .tree import ContractionTree, is_consistent
 
@@ -810,11 +811,13 @@ def plan_sketch(
     notes = [notes_bound] if notes_bound else []
     if t0_note:
         notes.append(t0_note)
-    outside = _constraints_violated(parsed_regime, point) if parsed_regime is not None else []
+    chosen_m = next(p.m for p in plans if p.family == chosen)
+    outside = _constraints_violated(parsed_regime, {**point, SKETCH_SYMBOL: chosen_m}) if parsed_regime is not None else []
     if outside:
         notes.append(
-            f"the numeric point {', '.join(f'{k}={v}' for k, v in point.items())} violates the regime's "
-            f"{'; '.join(outside)}; give --sizes inside the regime so orders are searched there"
+            f"the numeric point {', '.join(f'{k}={v}' for k, v in point.items())} with the chosen family's "
+            f"m = {chosen_m} violates the regime's {'; '.join(outside)}; give --sizes (and --m) inside the "
+            "regime so that orders are searched and the family is chosen there"
         )
     if not sizes_given:
         notes.append(
@@ -895,19 +898,33 @@ def _balanced_split_cost(plan: FamilyPlan) -> sympy.Expr | None:
 
 
 def _constraints_violated(regime: "Regime", point: Mapping[str, int]) -> list[str]:
-    """The regime's constraints on data symbols that the numeric point does not satisfy."""
+    """The regime's constraints that the numeric point does not satisfy (those on symbols it gives)."""
     violated = []
     for constraint in regime.constraints:
         names = [n for n, a in zip(constraint.symbols, constraint.coefficients) if a != 0]
         if not all(n in point for n in names):
-            continue  # constraints involving m are about the symbolic sketch size
+            continue  # a constraint on a symbol the point does not give, such as m
         x = [math.log(point[n]) if n in point else 0.0 for n in constraint.symbols]
         if not constraint.holds(x, slack=1e-9):
             violated.append(str(constraint))
     return violated
 
 
-def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"]) -> dict:
+def _single_region_winners(pieces: object) -> list["Piece"]:
+    """The winning pieces of a piecewise cost with one region (tied under the regime), else []."""
+    if not isinstance(pieces, PiecewiseCost) or len(pieces.regions) != 1:
+        return []
+    labels = pieces.regions[0]["winners"]
+    return [piece for piece in pieces.pieces if piece.label in labels]
+
+
+def _single_piece(pieces: object) -> "Piece | None":
+    """The first winning piece of a piecewise cost with one region, else None."""
+    winners = _single_region_winners(pieces)
+    return winners[0] if winners else None
+
+
+def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"], piecewise: Mapping[str, object]) -> dict:
     """Rank the families at equal accuracy: each family's m becomes k·mu, mu = C ln(1/delta)/eps^2.
 
     Families without a factor count (Khatri-Rao, whose rows follow a
@@ -921,26 +938,49 @@ def _equal_accuracy_ranking(regime: "Regime", plans: Sequence["FamilyPlan"]) -> 
     # The regime's constraints on m do not apply to mu; only the data symbols carry over.
     kept_constraints = [str(c) for c in regime.constraints if SKETCH_SYMBOL not in _constraint_names(c)]
     mu_regime = Regime.parse(", ".join(kept_constraints) if kept_constraints else None, symbols=symbols)
-    costs = {}
-    leading = {}
-    for plan in plans:
-        if plan.k is None or not plan.cost_exact_in_m:
-            continue
-        cost = sympy.expand(sympy.sympify(plan.cost).xreplace({m_symbol: plan.k * mu}))
+    def at_equal_accuracy(cost: object, k: int) -> sympy.Expr | None:
+        substituted = sympy.expand(sympy.sympify(cost).xreplace({m_symbol: k * mu}))
         try:
-            leading[plan.family] = str(leading_cost(cost, mu_regime))
+            leading_cost(substituted, mu_regime)
         except SizeError:
             # A power such as m^(1/2) turns k into an irrational coefficient,
             # which the exact polynomials do not represent.
+            return None
+        return substituted
+
+    costs = {}
+    leading = {}
+    for plan in plans:
+        winners = _single_region_winners(piecewise.get(plan.family))
+        if winners:
+            # Pieces that tie under the regime at equal m differ at equal accuracy
+            # through k, so the cheapest of them after m = k mu is the family's cost.
+            candidates = {
+                piece.label: cost
+                for piece in winners
+                if (cost := at_equal_accuracy(piece.cost, piece.k)) is not None
+            }
+            if not candidates:
+                continue
+            order = rank_costs(candidates, mu_regime).order
+            if order is None:
+                continue
+            cost = candidates[order[0][0]]
+        elif not plan.cost_exact_in_m or plan.k is None:
             continue
+        else:
+            cost = at_equal_accuracy(plan.cost, plan.k)
+            if cost is None:
+                continue
+        leading[plan.family] = str(leading_cost(cost, mu_regime))
         costs[plan.family] = cost
     excluded = [plan.family for plan in plans if plan.family not in costs]
     ranking = rank_costs(costs, mu_regime) if costs else None
     entry: dict = {
         "rule": (
-            "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped; families without "
-            "a factor count, with split factors fixed for one m, or with powers of m that make k irrational "
-            "are excluded"
+            "m = k * mu with mu = C ln(1/delta) / eps^2; constraints on m are dropped; ms22 and best_t0 "
+            "enter with their piecewise cost when one piece wins the whole regime; families without a factor "
+            "count, with split factors fixed for one m, or with powers of m that make k irrational are excluded"
         ),
         "regime": str(mu_regime),
         "leading_cost": leading,
@@ -974,16 +1014,32 @@ def _resolve_minima(expr: object, regime: "Regime") -> object:
     return expr.xreplace(replacements)
 
 
+def _piecewise(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBound | None) -> dict[str, "PiecewiseCost | str"]:
+    """Piecewise costs of the planned T0-following families, or the reason there is none."""
+    result: dict[str, PiecewiseCost | str] = {}
+    for plan in plans:
+        if plan.family not in MS22_FAMILIES or plan.data_network is None:
+            continue
+        try:
+            result[plan.family] = piecewise_cost(
+                plan.data_network, plan.family, plan.data_tree, regime,
+                bound=None if bound is None else bound.total,
+            )
+        except SketchSizeError as err:
+            result[plan.family] = f"no piecewise cost: {err}"
+    return result
+
+
 def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBound | None) -> dict:
     """Leading costs, ranking or regions, and asymptotic ratios to LB under the regime."""
     from .symbolic.regime import leading_cost, rank_costs
 
     # A cost whose split factors were fixed as numbers for one m has the wrong
-    # growth in m, so it takes no part in asymptotic statements.
-    # NOTE: MS22 and best_t0 choose their options at one numeric point; where the
-    # options are incomparable under the regime, no per-region construction is built.
+    # growth in m, so it takes no part in asymptotic statements as it is; MS22
+    # and best_t0 get piecewise costs from samples of the regime instead.
     asymptotic = [plan for plan in plans if plan.cost_exact_in_m]
     costs = {plan.family: plan.cost for plan in asymptotic}
+    piecewise = _piecewise(regime, plans, bound)
     families: dict[str, dict] = {}
     lb_leading = None
     lb_resolved = None
@@ -992,11 +1048,32 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
         if isinstance(lb_resolved, int) or not lb_resolved.atoms(sympy.Min):
             lb_leading = leading_cost(lb_resolved, regime)
     for plan in plans:
+        pieces = piecewise.get(plan.family)
+        winner = _single_piece(pieces)
+        if winner is not None:
+            # One region: the winning piece's cost is the family's cost under the regime.
+            region = pieces.regions[0]
+            costs[plan.family] = winner.cost
+            families[plan.family] = {
+                "leading_cost": region["leading_cost"],
+                "asymptotic_note": (
+                    "piecewise cost from the search at samples of the regime (splits balanced), "
+                    "an upper bound on the family's cost; see 'piecewise'"
+                ),
+                "piecewise": pieces.to_dict(),
+            }
+            if "ratio_to_lower_bound_bounded" in region and region["ratio_to_lower_bound_bounded"] is not None:
+                families[plan.family]["ratio_to_lower_bound_bounded"] = region["ratio_to_lower_bound_bounded"]
+            continue
         if not plan.cost_exact_in_m:
             families[plan.family] = {
                 "leading_cost": None,
                 "asymptotic_note": "not ranked: split factors fixed as numbers for this m, so the cost's growth in m is unknown",
             }
+            if isinstance(pieces, PiecewiseCost):
+                families[plan.family]["piecewise"] = pieces.to_dict()
+            elif isinstance(pieces, str):
+                families[plan.family]["piecewise_note"] = pieces
             balanced = _balanced_split_cost(plan)
             if balanced is not None:
                 families[plan.family]["leading_cost_balanced_splits"] = str(leading_cost(balanced, regime))
@@ -1015,7 +1092,7 @@ def _asymptotics(regime: "Regime", plans: Sequence["FamilyPlan"], bound: LowerBo
         families[plan.family] = entry
     ranking = rank_costs(costs, regime)
     result: dict = {"regime": str(regime), "families": families, "lower_bound_leading": None if lb_leading is None else str(lb_leading)}
-    result["equal_accuracy"] = _equal_accuracy_ranking(regime, plans)
+    result["equal_accuracy"] = _equal_accuracy_ranking(regime, plans, piecewise)
     if ranking.order is not None:
         result["ranking"] = [list(group) for group in ranking.order]
         result["regions"] = None
