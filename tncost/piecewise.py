@@ -193,7 +193,7 @@ def sample_points(
 
 
 def _balanced(choices: "emb.MS22Choices", q: int) -> "emb.MS22Choices":
-    """The same construction with every split read as b1 = b2 = q at m = m' = q**2."""
+    """Return the same construction with every split read as b1 = b2 = q at m = m' = q**2."""
     merges = tuple(
         dataclasses.replace(merge, b1=q, m_prime=q * q) if merge.option.startswith("split") else merge
         for merge in choices.merges
@@ -224,7 +224,7 @@ def _costed(
     data_tree: ContractionTree,
     point: Mapping[str, int],
 ) -> tuple[sympy.Expr, tuple[str, ...], int, TensorNetwork, ContractionTree]:
-    """The symbolic balanced-split cost of the construction the search picks at ``point``.
+    """Cost, with m a symbol, the balanced-split construction that the search picks at ``point``.
 
     Returns the cost, the construction's description, k, the symbolic joint
     network and the tree.
@@ -299,7 +299,7 @@ def piecewise_cost(
     """Sample ``regime`` and return ``family``'s piecewise cost (``"ms22"`` or ``"best_t0"``).
 
     ``bound`` is the symbolic lower bound (``LowerBound.total``); with it
-    each region says whether the winner's ratio to it is bounded.
+    each region states whether the winner's ratio to it is bounded.
 
     Raises
     ------
