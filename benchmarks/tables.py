@@ -421,6 +421,28 @@ def claims(result: dict) -> str:
     return "\n".join(lines)
 
 
+def piecewise(result: dict) -> str:
+    """MS22 and best_t0 under regimes: leading cost per region and whether cost / LB is bounded."""
+    rows = []
+    for case in result["cases"]:
+        for family in ("ms22", "best_t0"):
+            entry = case[family]
+            for region in entry["regions"]:
+                bounded = region.get("ratio_to_lower_bound_bounded")
+                rows.append([
+                    case["structure"], f"`{case['regime']}`", family,
+                    " and ".join(region["inequalities"]) or "whole regime",
+                    f"`{region['leading_cost']}`", f"`{case['lower_bound_leading']}`",
+                    "-" if bounded is None else ("yes" if bounded else "no"),
+                    f"{entry['pieces']} / {entry['samples']}", f"{entry['seconds']:.2f}",
+                ])
+    return _table(
+        ["structure", "regime", "family", "region", "leading cost", "leading LB", "cost / LB bounded",
+         "pieces / samples", "seconds"],
+        rows,
+    )
+
+
 def _load(name: str) -> dict | None:
     path = _common.RESULTS / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -496,7 +518,7 @@ def summary(_: dict | None = None) -> str:
 
 DEFAULT_NAMES = (
     "analysis_latency", "prediction", "efficiency-threads-1", "efficiency", "memory",
-    "symbolic_search", "ms22_speed", "bound_bruteforce", "claims",
+    "symbolic_search", "ms22_speed", "bound_bruteforce", "claims", "piecewise",
 )
 
 RENDERERS = {
@@ -509,6 +531,7 @@ RENDERERS = {
     "ms22_speed": [ms22_speed],
     "bound_bruteforce": [bound_bruteforce],
     "claims": [claims],
+    "piecewise": [piecewise],
 }
 
 

@@ -132,3 +132,24 @@ def test_planner_notes_m_outside_regime() -> None:
     plan = plan_sketch(tensor_train(4), families=["ms22"], regime="m <= R <= s")
     assert plan.family("ms22").m > 20
     assert any("violates the regime's m <= R" in note for note in plan.notes)
+
+
+def test_analyze_json_regime_ratios() -> None:
+    """The command line's JSON under a regime has LB with its terms and every family's ratio to it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from tncost.cli import cli
+
+    result = CliRunner().invoke(cli, ["analyze", "tt:N=6", "--sketch", "all", "--regime", "m <= R <= s", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    kinds = {term["kind"] for term in data["lower_bound"]["terms"]}
+    assert {"merge", "sketch"} <= kinds
+    families = {f["name"]: f for f in data["families"]}
+    assert set(families) == {"dense", "khatri-rao", "tt", "tree", "ms22", "best_t0"}
+    for entry in families.values():
+        assert "ratio_to_lower_bound" in entry
+    assert families["ms22"]["ratio_to_lower_bound_bounded"] is True
+    assert families["best_t0"]["ratio_to_lower_bound_bounded"] is True
