@@ -17,6 +17,7 @@ import numpy as np
 from . import execute
 from .errors import MemoryBudgetError
 from .planner import FamilyPlan, SketchPlan
+from .progress import progress
 from .random import Seed, spawn_seeds
 
 __all__ = ["run_family", "run_plan", "render_runs", "plan_data"]
@@ -162,7 +163,8 @@ def run_plan(
         arrays = {}
     report = plan.to_dict()
     runs = []
-    for family_seed, family in zip(spawn_seeds(run_seed, len(plan.families)), plan.families):
+    seeded = list(zip(spawn_seeds(run_seed, len(plan.families)), plan.families))
+    for family_seed, family in progress(seeded, desc="families"):
         runs.append(
             run_family(family, arrays, trials=trials, seed=family_seed, eps=plan.eps, memory_budget=memory_budget)
         )
