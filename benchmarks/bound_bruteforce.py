@@ -19,7 +19,7 @@ Two figures come out of each case:
 
 Run it from the repository root::
 
-    /work/venv/bin/python benchmarks/bound_bruteforce.py --max-tensors 5 \\
+    python benchmarks/bound_bruteforce.py --max-tensors 5 \\
         --out benchmarks/results/bound_bruteforce.json
 
 The test suite imports the enumerators from this file and runs a smaller,

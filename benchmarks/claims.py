@@ -13,7 +13,7 @@ Three checks, each a sweep whose figures go to ``results/claims.json``:
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/claims.py --jobs 2
+    python benchmarks/claims.py --jobs 2
 
 ``tests/test_claims.py`` imports the functions below and runs small versions.
 """

@@ -25,8 +25,8 @@ Three parts, written to ``results/cp_als.json`` (parts 1 and 2) and
 
 Run from the repository root::
 
-    OPENBLAS_NUM_THREADS=1 /work/venv/bin/python benchmarks/cp_als.py   # all parts
-    /work/venv/bin/python benchmarks/cp_als.py --quick    # small sizes, for a smoke run
+    OPENBLAS_NUM_THREADS=1 python benchmarks/cp_als.py   # all parts
+    python benchmarks/cp_als.py --quick    # small sizes, for a smoke run
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ split gadgets dominate.
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/piecewise.py
+    python benchmarks/piecewise.py
 
 Results go to ``results/piecewise.json``; ``benchmarks/tables.py piecewise``
 renders them.

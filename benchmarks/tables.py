@@ -443,6 +443,18 @@ def piecewise(result: dict) -> str:
     )
 
 
+def _script_renderer(script: str):
+    """Return a renderer that calls ``render_markdown`` of the benchmark script ``script``.py."""
+
+    def render(result: dict) -> str:
+        import importlib
+
+        return importlib.import_module(script).render_markdown(result)
+
+    render.__name__ = f"{script}_tables"
+    return render
+
+
 def _load(name: str) -> dict | None:
     path = _common.RESULTS / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -518,7 +530,8 @@ def summary(_: dict | None = None) -> str:
 
 DEFAULT_NAMES = (
     "analysis_latency", "prediction", "efficiency-threads-1", "efficiency", "memory",
-    "symbolic_search", "ms22_speed", "bound_bruteforce", "claims", "piecewise",
+    "symbolic_search", "ms22_speed", "bound_bruteforce", "claims", "piecewise", "tt_rounding",
+    "cp_als", "tucker",
 )
 
 RENDERERS = {
@@ -532,6 +545,9 @@ RENDERERS = {
     "bound_bruteforce": [bound_bruteforce],
     "claims": [claims],
     "piecewise": [piecewise],
+    "tt_rounding": [_script_renderer("tt_rounding")],
+    "cp_als": [lambda result: _script_renderer("cp_als")({**result, "claim": _load("cp_claim")})],
+    "tucker": [_script_renderer("tucker")],
 }
 
 

@@ -20,7 +20,7 @@ Two parts, written to ``results/tt_rounding.json``:
 Run from the repository root (under a minute on 2 cores; single-threaded BLAS
 keeps the times stable on a shared machine)::
 
-    OPENBLAS_NUM_THREADS=1 /work/venv/bin/python benchmarks/tt_rounding.py --markdown
+    OPENBLAS_NUM_THREADS=1 python benchmarks/tt_rounding.py --markdown
 
 ``--quick`` runs a reduced sweep for a smoke test.
 """

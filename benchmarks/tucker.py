@@ -12,8 +12,8 @@ CP-ALS on a tensor with CP-rank structure. Results go to
 
 Run from the repository root::
 
-    OPENBLAS_NUM_THREADS=1 /work/venv/bin/python benchmarks/tucker.py
-    /work/venv/bin/python benchmarks/tucker.py --quick    # small sizes, results not written
+    OPENBLAS_NUM_THREADS=1 python benchmarks/tucker.py
+    python benchmarks/tucker.py --quick    # small sizes, results not written
 """
 
 from __future__ import annotations
