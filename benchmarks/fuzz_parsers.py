@@ -1,8 +1,8 @@
 """Coverage-guided fuzzing of tncost's text parsers with atheris (not part of the test suite).
 
 Each input is split into a parser choice and text. A parser may return a
-value or raise a :class:`tncost.errors.TncostError`; any other exception is
-reported by atheris as a crash, with the input saved to a file. Inputs that
+value or raise a :class:`tncost.errors.TncostError`. atheris reports any
+other exception as a crash and saves the input to a file. Inputs that
 take longer than ``-timeout`` seconds are reported as hangs.
 
 Usage (``pip install atheris`` first)::

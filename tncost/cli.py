@@ -1,8 +1,10 @@
-"""The ``tncost`` command: analyze, run and demo.
+"""The ``tncost`` command: analyze, run, demo, the applications and reports.
 
 Every user error (a :class:`~tncost.errors.TncostError` or a usage error)
 prints one ``error: ...`` line on standard error and exits with status 2,
-without a traceback.
+without a traceback. Any other exception is a defect of tncost: it prints one
+``internal error: ...`` line with a hint to rerun with ``--debug`` and exits
+with status 1. The global ``--debug`` option prints the traceback of both kinds.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import json
 import os
 import sys
 import tempfile
+import traceback
+import warnings
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 
 import click
 
-from .errors import SpecError, TncostError
-from .io import Spec, _split_equation, load_network, parse_index_sizes
+from .errors import SpecError, TncostError, TncostWarning
+from .io import Spec, _split_equation, is_existing_file, load_network, parse_index_sizes
 from .network import TensorNetwork
 from .planner import FAMILY_NAMES, ContractionPlan, SketchPlan, plan_contraction, plan_sketch
 from .structures import physical_indices
@@ -26,22 +31,93 @@ from .symbolic.sizes import parse_size_assignments
 __all__ = ["main", "cli"]
 
 
+# Commands defined in other modules, imported only when they are invoked or listed,
+# so that ``tncost analyze`` does not pay for the applications' and reports' imports.
+_LAZY_COMMANDS = {
+    "cp-als": ("tncost.apps.cli", "cp_als_command"),
+    "tucker": ("tncost.apps.cli", "tucker_command"),
+    "tt-round": ("tncost.apps.cli_tt", "tt_round_command"),
+    "report": ("tncost.report.cli", "report_command"),
+}
+
+
 class _Group(click.Group):
     """A click group that reports tncost errors in one line with exit status 2."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY_COMMANDS:
+            import importlib
+
+            module_name, attribute = _LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: object
+    ) -> click.Context:
+        # Options of the group itself (``tncost --bogus``) fail here, before invoke runs.
         try:
-            return super().invoke(ctx)
+            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+        except click.UsageError as err:
+            if extra.get("standalone_mode", True) is False:
+                raise
+            click.echo(f"error: {_one_line(err.format_message())}", err=True)
+            raise click.exceptions.Exit(2) from None
+
+    def invoke(self, ctx: click.Context) -> object:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", TncostWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except TncostError as err:
-            click.echo(f"error: {err}", err=True)
+            _report(f"error: {_one_line(str(err))}", debug)
             ctx.exit(2)
         except click.UsageError as err:
             # Bad options, missing arguments and _fail: one line, as for TncostError.
-            click.echo(f"error: {err.format_message()}", err=True)
+            _report(f"error: {_one_line(err.format_message())}", debug)
             ctx.exit(2)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as err:  # noqa: BLE001 - the last line of defence of the command
+            # Anything else is a defect of tncost, not of the input: status 1, as for a crash.
+            detail = _one_line(str(err)) or "no message"
+            _report(
+                f"internal error: {type(err).__name__}: {detail}; this is a bug in tncost, "
+                "rerun with --debug to see the traceback",
+                debug,
+            )
+            ctx.exit(1)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """Print a tncost warning as one ``warning:`` line; other warnings keep Python's format."""
+    if issubclass(category, TncostWarning):
+        click.echo(f"warning: {_one_line(str(message))}", err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, *args, **kwargs)  # type: ignore[arg-type]
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
+def _one_line(message: str) -> str:
+    """Join a multi-line message into one line, so that every error is exactly one line."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+def _report(line: str, debug: bool) -> None:
+    """Print an error line on standard error, after the traceback when ``debug`` is set."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(line, err=True)
 
 
 def _fail(message: str) -> None:
@@ -55,7 +131,7 @@ def _load(spec_text: str, sizes_text: str | None) -> tuple[Spec, dict[str, int] 
     """Resolve SPEC; for an einsum SPEC, ``--sizes`` entries naming indices are index sizes."""
     symbol_values: dict[str, int] | None = None
     index_sizes = None
-    is_equation = ("," in spec_text or "->" in spec_text) and not Path(spec_text).is_file() and ":" not in spec_text
+    is_equation = ("," in spec_text or "->" in spec_text) and not is_existing_file(spec_text) and ":" not in spec_text
     if is_equation:
         if not sizes_text:
             _fail(f"the einsum equation {spec_text!r} needs index sizes: give --sizes a=4,b=5,... (or a=s with symbols)")
@@ -189,16 +265,13 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
                 family.k if family.k is not None else "-",
                 "yes" if family.sequence.ok else "no",
                 family.cost_at_point,
-                "-" if ratio is None else f"{float(ratio):.3g}",
+                "-" if ratio is None else _ratio_text(ratio),
                 family.cost,
             ]
         )
     lines.append(_table(["family", "m", "k", "sequence", "ops at point", "ops / LB", "exact cost (ops)"], rows))
     if plan.lower_bound is not None:
-        lines.append(
-            f"lower bound LB (each family's ratio uses LB at its own m): {plan.lower_bound.total}; "
-            f"every T0-consistent sequence plan costs at least LB / {plan.lower_bound.constant}"
-        )
+        lines.append(_lower_bound_line(plan))
     lines.append(f"chosen: {plan.chosen} (fewest ops at the point among families that satisfy the sequence condition)")
     if plan.asymptotics is not None:
         lines.append(_render_asymptotics(plan))
@@ -208,6 +281,32 @@ def render_analysis(plan: SketchPlan | ContractionPlan) -> str:
     for note in plan.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def _lower_bound_line(plan: SketchPlan) -> str:
+    """Format the LB line with the conditions LB assumes, and note when they fail at the numeric point."""
+    bound = plan.lower_bound
+    assert bound is not None
+    line = (
+        f"lower bound LB (each family's ratio uses LB at its own m): {bound.total}; "
+        f"every T0-consistent sequence plan costs at least LB / {bound.constant}"
+    )
+    if bound.assumptions:
+        line += f", assuming {' and '.join(bound.assumptions)}"
+    undefined = sorted({f.lower_bound_note for f in plan.families if f.lower_bound_at_point is None and f.lower_bound_note})
+    if undefined:
+        line += f"; at the numeric point it does not apply: {'; '.join(undefined)}"
+    return line
+
+
+def _ratio_text(ratio: object) -> str:
+    """Format an exact ratio with three significant digits, also beyond the range of floats."""
+    try:
+        return f"{float(ratio):.3g}"  # type: ignore[arg-type]
+    except OverflowError:
+        numerator, denominator = ratio.numerator, ratio.denominator  # type: ignore[attr-defined]
+        exponent = len(str(numerator // denominator)) - 1
+        return f"{float(Fraction(numerator, denominator * 10**exponent)):.3g}e+{exponent}"
 
 
 def _render_asymptotics(plan: SketchPlan) -> str:
@@ -298,8 +397,18 @@ _regime_option = click.option(
 
 @click.group(cls=_Group)
 @click.version_option(package_name="tncost")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    default=False,
+    help="Print the full traceback of any error (user errors still exit with status 2, others with 1).",
+)
+def cli(debug: bool) -> None:
     """Cost analysis, planning and execution of tensor-network sketches."""
+    if hasattr(sys, "set_int_max_str_digits"):
+        # Exact costs of huge networks can have more digits than Python's default
+        # limit of 4300 for converting an int to text (Python 3.11 and later).
+        sys.set_int_max_str_digits(0)
 
 
 @cli.command()

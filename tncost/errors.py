@@ -15,6 +15,8 @@ __all__ = [
     "SketchSizeError",
     "RegimeError",
     "MemoryBudgetError",
+    "TncostWarning",
+    "SearchLimitWarning",
 ]
 
 
@@ -48,3 +50,11 @@ class RegimeError(TncostError, ValueError):
 
 class MemoryBudgetError(TncostError, MemoryError):
     """A plan whose live memory would exceed the memory budget."""
+
+
+class TncostWarning(UserWarning):
+    """Base class of tncost's warnings; the command line prints each as one ``warning:`` line."""
+
+
+class SearchLimitWarning(TncostWarning):
+    """An order search hit its size or time limit and fell back to a heuristic, so the order may not be optimal."""

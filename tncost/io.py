@@ -59,6 +59,7 @@ __all__ = [
     "parse_spec",
     "load_spec",
     "load_network",
+    "is_existing_file",
     "to_opt_einsum",
     "from_opt_einsum",
     "to_spec_dict",
@@ -459,6 +460,8 @@ def _decode(text: str, source: str, format: str | None) -> object:
     if format == "json":
         try:
             return json.loads(text, object_pairs_hook=_json_object)
+        except RecursionError as err:
+            raise SpecError(f"{source}: malformed JSON: lists or mappings are nested too deeply") from err
         except json.JSONDecodeError as err:
             raise SpecError(f"{source}: malformed JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
         except _DuplicateKeyError as err:
@@ -467,6 +470,8 @@ def _decode(text: str, source: str, format: str | None) -> object:
     if format == "yaml":
         try:
             return yaml.load(text, Loader=_StrictLoader)
+        except RecursionError as err:
+            raise SpecError(f"{source}: malformed YAML: lists or mappings are nested too deeply") from err
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -534,6 +539,8 @@ def _data_tree_field(value: object, tensors: list[Tensor], source: str) -> Contr
 
     try:
         data_tree = ContractionTree.from_nested(to_positions(value))
+    except RecursionError as err:
+        raise _fail(source, "data_tree", "the tree is nested too deeply to read") from err
     except PathError as err:
         raise PathError(f"{source}: field 'data_tree': {err}; write nested pairs such as [[G1, G2], G3]") from err
     missing = [tensor.name for k, tensor in enumerate(tensors) if k not in data_tree.leaves]
@@ -730,7 +737,7 @@ def load_network(spec_text: str | os.PathLike[str], sizes: SizeMapping | None = 
         raise SpecError(f"invalid SPEC {spec_text!r}: expected a file path, a built-in name or an einsum equation")
     text = spec_text.strip()
 
-    if text.lower().endswith(_SPEC_SUFFIXES) or (text and Path(text).is_file()):
+    if text.lower().endswith(_SPEC_SUFFIXES) or is_existing_file(text):
         return load_spec(text)
 
     if builtin_name(text) is not None or re.match(r"^[A-Za-z][A-Za-z0-9_-]*:", text):
@@ -748,6 +755,20 @@ def load_network(spec_text: str | os.PathLike[str], sizes: SizeMapping | None = 
         f"cannot read SPEC {text!r}: give a spec file (.yaml, .yml or .json), a built-in such as "
         "tt:N=6 or peps:rows=2,cols=3, or an einsum equation such as 'ai,ibj,jc->abc' with index sizes"
     )
+
+
+def is_existing_file(text: str) -> bool:
+    """Return True when ``text`` names an existing file; False for text that cannot be a path.
+
+    ``Path.is_file`` raises for names longer than the file system allows, and
+    an einsum equation or a built-in name can be that long.
+    """
+    if not text:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 # Writing specs ------------------------------------------------------------------------

@@ -29,13 +29,15 @@ Examples
 from __future__ import annotations
 
 import operator
+import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from .cost import tree_cost
-from .errors import NetworkError, SizeError, SpecError
+from .errors import NetworkError, SearchLimitWarning, SizeError, SpecError
 from .network import Index, TensorNetwork
 from .tree import ContractionTree
 
@@ -43,6 +45,9 @@ __all__ = [
     "METHODS",
     "AUTO_DP_LIMIT",
     "DP_MAX_TENSORS",
+    "AUTO_DP_SECONDS",
+    "GREEDY_FALLBACK_LIMIT",
+    "SearchTimeout",
     "DEFAULT_SAMPLE",
     "DEFAULT_SAMPLE_VALUE",
     "MethodFunction",
@@ -66,6 +71,13 @@ AUTO_DP_LIMIT = 14
 
 #: Largest number of tensors ``"dp"`` accepts (its tables have ``2**n`` entries).
 DP_MAX_TENSORS = 22
+
+#: Largest number of tensors for which ``"auto"`` falls back to ``"greedy"`` when cotengra overflows.
+#: NOTE: the planner's later steps are not bounded in time, so larger networks get an error instead.
+GREEDY_FALLBACK_LIMIT = 128
+
+#: Seconds ``"auto"`` lets the exact ``"dp"`` search run before it falls back to ``"cotengra"``.
+AUTO_DP_SECONDS = 20.0
 
 #: Symbol values used when a symbolic network is searched without ``sizes``.
 DEFAULT_SAMPLE: Mapping[str, int] = MappingProxyType({"s": 1000, "R": 20, "m": 16})
@@ -151,7 +163,13 @@ def sample_sizes(network: TensorNetwork, sizes: Mapping[str, int] | None = None)
 # Exact dynamic programming --------------------------------------------------------
 
 
-def dp_optimal(network: TensorNetwork, positions: Iterable[int] | None = None) -> ContractionTree:
+class SearchTimeout(Exception):
+    """Raised by :func:`dp_optimal` when its ``time_limit`` passes; ``"auto"`` then falls back."""
+
+
+def dp_optimal(
+    network: TensorNetwork, positions: Iterable[int] | None = None, *, time_limit: float | None = None
+) -> ContractionTree:
     """Find a tree of minimum total ops by dynamic programming over all subsets.
 
     Every split of every subset is considered, outer products included, and all
@@ -164,12 +182,17 @@ def dp_optimal(network: TensorNetwork, positions: Iterable[int] | None = None) -
     positions
         The tensor positions to order; default all. Indices that sit on tensors
         outside ``positions`` are kept, as in :func:`tncost.cost.tree_cost`.
+    time_limit
+        Seconds after which the search stops with :class:`SearchTimeout`;
+        default no limit.
 
     Returns
     -------
     ContractionTree
-        An optimal tree over ``positions``. Among splits of equal cost the
-        first one enumerated wins, so the result is deterministic.
+        An optimal tree over ``positions``. Tensors are enumerated in name
+        order and among splits of equal cost the first one enumerated wins, so
+        the result is deterministic and does not depend on the order in which
+        the tensors are listed.
 
     Raises
     ------
@@ -206,6 +229,10 @@ def dp_optimal(network: TensorNetwork, positions: Iterable[int] | None = None) -
         )
     if count == 1:
         return ContractionTree((chosen[0],), ())
+    leaves = chosen
+    # Search the tensors in name order, so that among equal-cost trees the same one
+    # wins however the tensors are listed (the result is the same up to relabelling).
+    chosen = tuple(sorted(chosen, key=lambda position: numeric.tensors[position].name))
 
     # Bitmask encoding: bit k of a subset is chosen[k]; bit j of an index set is
     # the j-th index that sits on a searched tensor.
@@ -267,10 +294,13 @@ def dp_optimal(network: TensorNetwork, positions: Iterable[int] | None = None) -
     # best[S] is the minimum ops of contracting S, and split[S] is its left part.
     best = [0] * (full + 1)
     split = [0] * (full + 1)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     for subset in range(1, full + 1):
         low = subset & -subset
         if subset == low:
             continue
+        if deadline is not None and subset & 1023 == 0 and time.monotonic() > deadline:
+            raise SearchTimeout(f"the exact search over {count} tensors took longer than {time_limit} s")
         # Start from the split {lowest tensor} | rest, then try every other one.
         rest = subset ^ low
         current = best[rest] + size_of(kept[low] | kept[rest])
@@ -305,7 +335,7 @@ def dp_optimal(network: TensorNetwork, positions: Iterable[int] | None = None) -
         return left | right
 
     build(full)
-    return ContractionTree(chosen, tuple(steps))
+    return ContractionTree(leaves, tuple(steps))
 
 
 # Library bridges ------------------------------------------------------------------
@@ -438,17 +468,55 @@ def greedy_search(network: TensorNetwork, positions: Iterable[int] | None = None
 
 
 def _auto_search(network: TensorNetwork, positions: Iterable[int] | None = None, **options: Any) -> ContractionTree:
-    """Run ``"dp"`` up to :data:`AUTO_DP_LIMIT` tensors, else ``"cotengra"``."""
+    """Run the exact ``"dp"`` search within its limits, else fall back to a heuristic with a warning.
+
+    The limits and fallbacks, in order:
+
+    1. ``"dp"`` runs for at most :data:`AUTO_DP_LIMIT` tensors and
+       :data:`AUTO_DP_SECONDS` seconds; beyond either, ``"cotengra"`` runs and a
+       :class:`~tncost.errors.SearchLimitWarning` warns that the order may
+       not be optimal.
+    2. ``"cotengra"`` scores trees in floating point, which overflows for costs
+       above about 1e308; then opt_einsum's ``"greedy"`` search, which counts
+       with exact integers, runs instead, with the same warning, for networks
+       of at most :data:`GREEDY_FALLBACK_LIMIT` tensors. Larger ones get a
+       :class:`~tncost.errors.NetworkError`.
+    """
     chosen = _checked_positions(network, positions)
     method = _auto_choice(len(chosen))
+    if method == "dp":
+        try:
+            return dp_optimal(network, chosen, time_limit=AUTO_DP_SECONDS)
+        except SearchTimeout as err:
+            _warn_limit(f"{err}; the order comes from the cotengra heuristic and may not be optimal")
+    else:
+        _warn_limit(
+            f"the network has {len(chosen)} tensors, more than the {AUTO_DP_LIMIT} of the exact search; "
+            "the order comes from the cotengra heuristic and may not be optimal"
+        )
     try:
-        return METHODS[method](network, chosen, **options)
+        return cotengra_search(network, chosen, **options)
     except OverflowError as err:
-        # cotengra and opt_einsum score trees in floats, which overflow past about 1e308.
+        if len(chosen) > GREEDY_FALLBACK_LIMIT:
+            raise NetworkError(
+                f"the network's sizes are too large for the cotengra search, which scores trees in floating "
+                f"point ({err}), and its {len(chosen)} tensors are more than the {GREEDY_FALLBACK_LIMIT} of the "
+                "exact-integer fallback; give smaller --sizes or fewer tensors"
+            ) from err
+        _warn_limit(
+            "the sizes are too large for cotengra, which scores trees in floating point; the order comes "
+            "from opt_einsum's greedy heuristic, which counts exactly, and may not be optimal"
+        )
+    try:
+        return greedy_search(network, chosen)
+    except OverflowError as err:
         raise NetworkError(
-            f"the network's sizes are too large for the {method} search, which scores trees in "
-            f"floating point ({err}); give smaller --sizes or fewer tensors"
+            f"the network's sizes are too large for every order search ({err}); give smaller --sizes or fewer tensors"
         ) from err
+
+
+def _warn_limit(message: str) -> None:
+    warnings.warn(message, SearchLimitWarning, stacklevel=3)
 
 
 def _auto_choice(count: int) -> str:

@@ -546,6 +546,8 @@ def parse_builtin(text: str) -> TensorNetwork:
             raise SpecError(f"{name}: parameter {parameter!r} is given twice in {text!r}")
         if not re.fullmatch(r"[+-]?[0-9]+", raw):
             raise SpecError(f"{name}: {parameter}={raw!r} is not an integer; for example {usage}")
+        if len(raw.lstrip("+-")) > 18:
+            raise SpecError(f"{name}: {parameter}={raw[:20]!r}... is too large; for example {usage}")
         values[parameter] = int(raw)
 
     missing = [p for p in entry.parameters if p not in values]

@@ -23,9 +23,9 @@ Examples
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from .errors import PathError
 
@@ -266,16 +266,22 @@ class ContractionTree:
         """Every node as a set, for comparing trees without regard to step order or sides."""
         return set(self.nodes())
 
-    def leaf_order(self) -> list[int]:
-        """Leaves in canonical order: children of every node ordered by their smallest position."""
+    def leaf_order(self, key: Callable[[int], Any] | None = None) -> list[int]:
+        """Leaves in canonical order: children of every node ordered by their smallest leaf.
+
+        Leaves compare by position, or by ``key(position)`` when ``key`` is
+        given. A key such as the tensor's name gives the same order however
+        the tensors are listed.
+        """
         children = self.children()
         order: list[int] = []
+        rank = (lambda position: position) if key is None else key
 
         def walk(node: Node) -> None:
             if len(node) == 1:
                 order.append(next(iter(node)))
                 return
-            for child in sorted(children[node], key=min):
+            for child in sorted(children[node], key=lambda part: min(rank(p) for p in part)):
                 walk(child)
 
         walk(self.root)

@@ -32,7 +32,7 @@ from typing import Union
 import sympy
 
 from ..errors import SizeError
-from .sizes import size_symbol
+from .sizes import check_expression_text, size_symbol
 
 __all__ = ["Exponents", "Coefficient", "Monomial", "Poly", "format_monomial"]
 
@@ -283,8 +283,12 @@ class Poly:
             # Names followed by "(" are functions (sqrt, Rational); the others are sizes.
             names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*\b(?!\s*\()", expr))
             try:
+                check_expression_text(expr, SizeError, "cost", ("sqrt", "log", "exp", "Rational", "Max", "Min"), None)
+            except SizeError as err:
+                raise SizeError(f"invalid cost {shown!r}: not a polynomial expression ({err})") from err
+            try:
                 expr = sympy.sympify(expr, locals={n: size_symbol(n) for n in names})
-            except (sympy.SympifyError, SyntaxError, TypeError) as err:
+            except (sympy.SympifyError, SyntaxError, TypeError, ValueError, RecursionError) as err:
                 raise SizeError(f"invalid cost {shown!r}: not a polynomial expression") from err
         if isinstance(expr, int):
             expr = sympy.Integer(expr)

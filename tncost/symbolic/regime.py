@@ -55,7 +55,7 @@ from scipy.optimize import linprog
 
 from ..errors import RegimeError, SizeError
 from .poly import Exponents, Monomial, Poly, format_monomial
-from .sizes import size_symbol
+from .sizes import check_expression_text, size_symbol
 
 __all__ = [
     "TOLERANCE",
@@ -128,7 +128,7 @@ class Constraint:
 
     def holds(self, x: Sequence[float], slack: float = 1e-12) -> bool:
         """Check whether the log-size vector ``x`` satisfies the constraint (floats, with ``slack``)."""
-        value = sum(float(a) * float(v) for a, v in zip(self.coefficients, x)) - math.log(self.bound)
+        value = sum(float(a) * float(v) for a, v in zip(self.coefficients, x)) - _log(self.bound)
         return abs(value) <= slack if self.equality else value >= -slack
 
 
@@ -156,9 +156,10 @@ def _inequality_text(symbols: tuple[str, ...], coefficients: Sequence[Fraction],
 def _side(text: str, symbols: tuple[str, ...] | None, whole: str) -> tuple[Fraction, dict[str, Fraction]]:
     """Parse one side of a comparison: a positive constant times symbol powers."""
     names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*\b(?!\s*\()", text))
+    check_expression_text(text, RegimeError, "regime side", functions=("sqrt", "log", "exp"))
     try:
         expr = sympy.sympify(text, locals={n: size_symbol(n) for n in names})
-    except (sympy.SympifyError, SyntaxError, TypeError, ValueError) as err:
+    except (sympy.SympifyError, SyntaxError, TypeError, ValueError, RecursionError, OverflowError) as err:
         raise RegimeError(f"cannot read {text.strip()!r} in the regime {whole!r}: use products of symbol powers and numbers") from err
     if not isinstance(expr, sympy.Expr):
         raise RegimeError(f"cannot read {text.strip()!r} in the regime {whole!r}: use products of symbol powers and numbers")
@@ -346,6 +347,11 @@ def _interior(rows: tuple[Profile, ...], count: int) -> tuple[float, tuple[float
     return -float(result.fun), tuple(float(v) for v in result.x[:count])
 
 
+def _log(value: Fraction) -> float:
+    """Natural logarithm of a positive fraction whose numerator or denominator may not fit in a float."""
+    return math.log(value.numerator) - math.log(value.denominator)
+
+
 def _feasible(constraints: Sequence[Constraint], size: int) -> bool:
     """Whether some x >= 0 satisfies every constraint (constants included)."""
     if not constraints:
@@ -355,10 +361,10 @@ def _feasible(constraints: Sequence[Constraint], size: int) -> bool:
         row = [float(v) for v in c.coefficients]
         if c.equality:
             a_eq.append(row)
-            b_eq.append(math.log(c.bound))
+            b_eq.append(_log(c.bound))
         else:
             a_ub.append([-v for v in row])
-            b_ub.append(-math.log(c.bound))
+            b_ub.append(-_log(c.bound))
     result = linprog(
         c=[0.0] * max(size, 1),
         A_ub=np.array(a_ub).reshape(len(a_ub), max(size, 1)) if a_ub and size else None,
@@ -370,7 +376,7 @@ def _feasible(constraints: Sequence[Constraint], size: int) -> bool:
     )
     if size == 0:
         return all(
-            (abs(math.log(c.bound)) <= TOLERANCE) if c.equality else (math.log(c.bound) <= TOLERANCE) for c in constraints
+            (abs(_log(c.bound)) <= TOLERANCE) if c.equality else (_log(c.bound) <= TOLERANCE) for c in constraints
         )
     return result.status == 0
 

@@ -9,8 +9,11 @@ of the same name, so ``sympy.Symbol("s")`` and ``"s"`` mean the same size.
 
 from __future__ import annotations
 
+import ast
+import math
 import re
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Union
 
 import sympy
@@ -26,6 +29,10 @@ __all__ = [
     "substitute",
     "product",
     "parse_size_assignments",
+    "check_expression_text",
+    "MAX_TEXT_BITS",
+    "MAX_TEXT_EXPONENT",
+    "MAX_TEXT_LENGTH",
 ]
 
 #: An index size: a positive int or a monomial in positive integer symbols.
@@ -33,7 +40,148 @@ Size = Union[int, sympy.Expr]
 #: The size of every index, by index name (opt_einsum's ``size_dict``).
 SizeDict = dict[str, Size]
 
-_SIZE_TEXT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[A-Za-z_][A-Za-z_0-9]*|[-+*/()\s])+")
+MAX_TEXT_BITS = 4096
+"""The largest number, in bits (about 1230 decimal digits), that size or regime text may compute.
+
+sympy evaluates ``9**9**9**9`` exactly, which would never finish, so the text
+is checked before sympy parses it.
+"""
+
+MAX_TEXT_EXPONENT = 1024
+"""The largest exponent, in absolute value, of a symbol in size or regime text (``s**1024``)."""
+
+MAX_TEXT_LENGTH = 2000
+"""The maximum length of size or regime text, in characters, because longer text can nest too deeply for the parser."""
+
+
+def check_expression_text(
+    text: str,
+    error: type[Exception] = SizeError,
+    what: str = "size",
+    functions: Iterable[str] = (),
+    max_length: int | None = MAX_TEXT_LENGTH,
+) -> None:
+    """Check arithmetic text before sympy evaluates it: its form and the size of its numbers.
+
+    sympy's parser runs Python's ``eval``, so the text may contain only
+    numbers, names, parentheses, the operators ``+ - * / ** ^`` and calls of
+    the names in ``functions`` (such as ``sqrt``). Attribute access, strings
+    and other calls are rejected. Constant subexpressions are evaluated
+    exactly with :class:`fractions.Fraction` (floats approximately) and must
+    stay below ``2**MAX_TEXT_BITS``, and a symbol's exponent may be at most
+    :data:`MAX_TEXT_EXPONENT`, because sympy evaluates ``9**9**9**9`` exactly
+    and would never finish.
+
+    Raises
+    ------
+    error
+        The given error type (default :class:`~tncost.errors.SizeError`), for
+        text that is not arithmetic, longer than :data:`MAX_TEXT_LENGTH`,
+        nested too deeply, or too large.
+    """
+    shown = f"{text[:40]!r}..." if len(text) > 40 else repr(text)
+    if max_length is not None and len(text) > max_length:
+        raise error(f"invalid {what} {shown}: the text has {len(text)} characters, more than {max_length}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError) as err:
+        raise error(f"invalid {what} {shown}: cannot read it; it is not a number or a symbol expression") from err
+    except (RecursionError, MemoryError) as err:
+        raise error(f"invalid {what} {shown}: the expression is nested too deeply") from err
+    allowed = frozenset(functions)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in allowed or node.keywords:
+                raise error(
+                    f"invalid {what} {shown}: calls are not allowed"
+                    + (f" except {', '.join(sorted(allowed))}(...)" if allowed else "")
+                )
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise error(f"invalid {what} {shown}: {node.value!r} is not a number")
+        elif not isinstance(node, _ARITHMETIC_NODES):
+            raise error(f"invalid {what} {shown}: use only numbers, symbol names, + - * / ** and parentheses")
+    try:
+        _bounded_value(tree.body, shown, error, what)
+    except RecursionError as err:
+        raise error(f"invalid {what} {shown}: the expression is nested too deeply") from err
+
+
+_ARITHMETIC_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.BitXor, ast.USub, ast.UAdd,
+)
+
+
+def _short(value: Fraction) -> str:
+    """Show a number briefly: its digit count instead of its digits when it is long."""
+    text = str(value) if value.denominator == 1 and value.numerator.bit_length() < 200 else None
+    return text or f"with about {int(math.log10(abs(value.numerator) or 1)) + 1} digits"
+
+
+def _bounded_value(node: ast.AST, shown: str, error: type[Exception], what: str) -> Fraction | None:
+    """Evaluate a constant subexpression exactly, or return None when it contains a name or a call."""
+
+    def too_large(detail: str) -> Exception:
+        return error(
+            f"invalid {what} {shown}: {detail}; numbers in the text must stay below 2**{MAX_TEXT_BITS} "
+            f"and symbol exponents at most {MAX_TEXT_EXPONENT}"
+        )
+
+    def checked(value: Fraction) -> Fraction:
+        if value and max(abs(value.numerator), value.denominator).bit_length() > MAX_TEXT_BITS:
+            raise too_large("a number is too large")
+        return value
+
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            return None
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise too_large("a number is too large")
+        return checked(Fraction(node.value))
+    if isinstance(node, ast.UnaryOp):
+        operand = _bounded_value(node.operand, shown, error, what)
+        if operand is None:
+            return None
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if not isinstance(node, ast.BinOp):
+        for child in ast.iter_child_nodes(node):
+            _bounded_value(child, shown, error, what)
+        return None
+
+    left = _bounded_value(node.left, shown, error, what)
+    right = _bounded_value(node.right, shown, error, what)
+    if isinstance(node.op, (ast.Pow, ast.BitXor)):  # sympy reads ^ as a power
+        if left is None and right is not None and abs(right) > MAX_TEXT_EXPONENT:
+            raise too_large(f"the exponent {_short(right)} of a symbol is too large")
+        if left is None or right is None:
+            return None
+        if left == 0 or abs(left) == 1:
+            return Fraction(1) if right == 0 or left == 1 else None
+        if abs(right) > 64 * MAX_TEXT_BITS:
+            raise too_large(f"the exponent {_short(right)} is too large")
+        bits = float(abs(right)) * abs(math.log2(abs(left.numerator)) - math.log2(left.denominator))
+        if bits > MAX_TEXT_BITS:
+            raise too_large("a power is too large")
+        if right.denominator == 1:
+            return checked(left ** int(right))
+        return None
+    if left is None or right is None:
+        return None
+    if isinstance(node.op, ast.Add):
+        return checked(left + right)
+    if isinstance(node.op, ast.Sub):
+        return checked(left - right)
+    if isinstance(node.op, ast.Mult):
+        return checked(left * right)
+    if isinstance(node.op, ast.Div) and right != 0:
+        return checked(left / right)
+    return None
+
+
+# One character class, so the check is linear in the text's length; attribute
+# access and other non-arithmetic forms are rejected by check_expression_text.
+_SIZE_TEXT = re.compile(r"[0-9A-Za-z_.+\-*/()\s]+")
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -118,9 +266,10 @@ def parse_size(value: object, *, declared: Iterable[str] | None = None) -> Size:
                 f"invalid size {shown!r}: use only numbers, symbol names, *, /, ** and parentheses, "
                 "for example 4*s**2"
             )
+        check_expression_text(text)
         try:
             value = sympy.sympify(text, locals={n: size_symbol(n) for n in _names_in(text)})
-        except (sympy.SympifyError, SyntaxError, TypeError) as err:
+        except (sympy.SympifyError, SyntaxError, TypeError, ValueError, RecursionError) as err:
             raise SizeError(f"invalid size {shown!r}: not a number or a symbol expression") from err
     if not isinstance(value, sympy.Basic):
         raise SizeError(f"invalid size {shown!r} of type {type(shown).__name__}: use an int or a sympy expression")
