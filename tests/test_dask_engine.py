@@ -103,3 +103,30 @@ def test_worker_processes_on_loopback(hyperedge_case) -> None:
     assert len(addresses) == 2
     assert all(address.startswith("tcp://127.0.0.1:") for address in addresses)
     assert np.allclose(run.result, _einsum_reference(network, arrays), rtol=1e-12, atol=1e-12)
+
+
+def test_run_plan_engines_agree() -> None:
+    """The same seed gives the same ops and distortion ratios with either engine."""
+    from tncost.runs import run_plan
+
+    plan = plan_sketch(tensor_train(3), sizes={"s": 30, "R": 3}, m=6, families=["tt", "ms22"])
+    numpy_report = run_plan(plan, trials=3, seed=5)
+    dask_report = run_plan(plan, trials=3, seed=5, engine="dask")
+    assert dask_report["engine"] == "dask"
+    for numpy_run, dask_run in zip(numpy_report["runs"], dask_report["runs"]):
+        assert dask_run["executed_ops"] == numpy_run["executed_ops"] == numpy_run["predicted_ops"]
+        assert np.allclose(dask_run["distortion"]["ratios"], numpy_run["distortion"]["ratios"], rtol=1e-10)
+
+
+def test_cli_run_dask_engine() -> None:
+    from click.testing import CliRunner
+
+    from tncost.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["run", "tt:N=3", "--sizes", "s=30,R=3", "--m", "6", "--family", "ms22", "--trials", "2", "--engine", "dask"])
+    assert result.exit_code == 0, result.output
+    assert "executed with the dask engine" in result.output
+    wrong = runner.invoke(cli, ["run", "tt:N=3", "--sizes", "s=30,R=3", "--dask-workers", "2"])
+    assert wrong.exit_code == 2
+    assert "--dask-workers applies to --engine dask only" in wrong.output

@@ -115,14 +115,6 @@ def test_data_tree_same_after_reordering(network, sizes):
         assert plan.family("dense").cost_at_point == reference.family("dense").cost_at_point, order
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "planner.sketched_order walks T0 with leaf_order(), which sorts children by tensor position, so the "
-        "order of the tt, tree and khatri-rao factors (and their costs and the chosen family) depends on the "
-        "order in which the tensors are listed; fix: data_tree.leaf_order(key=lambda p: network.tensors[p].name)"
-    ),
-)
 @pytest.mark.parametrize(("network", "sizes"), [NETWORKS[3], NETWORKS[5]])
 def test_families_same_after_reordering(network, sizes):
     reference = plan_sketch(network, sizes=sizes, m=3)

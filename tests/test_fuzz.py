@@ -337,15 +337,6 @@ def test_cli_analyze_any_arguments(spec, sizes, sketch, m, regime, family, outpu
 # Plan files ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "planner.FamilyPlan.from_dict passes the plan file's cost text to sympy.sympify, which runs Python's "
-        "eval on it, so a plan file can import modules or call functions; fix: check the text with "
-        "tncost.symbolic.sizes.check_expression_text (or parse it with Poly.from_sympy) before sympify, "
-        "and raise SpecError for text that is not a polynomial"
-    ),
-)
 def test_plan_file_cost_not_evaluated():
     from tncost.planner import SketchPlan, plan_sketch
     from tncost.structures import tensor_train

@@ -463,6 +463,10 @@ def analyze(
 @click.option("--trials", default=20, show_default=True, type=click.IntRange(min=0), help="Distortion trials per family.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for data and embeddings.")
 @click.option("--engine", default="numpy", show_default=True, type=click.Choice(["numpy", "dask"]), help="Execution engine.")
+@click.option(
+    "--dask-workers", "dask_workers", default=0, show_default=True, type=click.IntRange(min=0),
+    help="With --engine dask: start a local cluster of this many worker processes on 127.0.0.1 (0: dask's threaded scheduler).",
+)
 @click.option("--memory-budget", "memory_budget", default=None, type=click.IntRange(min=1), help="Memory budget in bytes (default: half the available memory).")
 def run(
     spec: str,
@@ -477,14 +481,19 @@ def run(
     trials: int,
     seed: int,
     engine: str,
+    dask_workers: int,
     memory_budget: int | None,
 ) -> None:
     """Plan SPEC at --sizes, execute each family's plan on seeded data, and check the prediction."""
     from .runs import render_runs, run_plan
 
     if engine == "dask":
-        # TODO: the dask engine (dask.array through opt_einsum) is not built yet.
-        _fail("the dask engine is not available yet; use --engine numpy")
+        from .dask_engine import dask_available
+
+        if not dask_available():
+            _fail("--engine dask needs dask: pip install 'tncost[dask]', or use --engine numpy")
+    elif dask_workers:
+        _fail("--dask-workers applies to --engine dask only")
     loaded, values = _load(spec, sizes)
     network = _apply_sketch(loaded.network, sketch)
     if network.symbols and not values:
@@ -493,7 +502,16 @@ def run(
     plan = _plan(loaded, values, sketch, family, eps, delta, m, constant)
     if isinstance(plan, ContractionPlan):
         _fail("run executes sketches; the network has no sketched indices (use --sketch, or analyze for a plain contraction)")
-    report = run_plan(plan, trials=trials, seed=seed, memory_budget=memory_budget)
+    client = None
+    if engine == "dask" and dask_workers:
+        from .dask_engine import local_client
+
+        client = local_client(workers=dask_workers, threads_per_worker=1, processes=True)
+    try:
+        report = run_plan(plan, trials=trials, seed=seed, memory_budget=memory_budget, engine=engine, client=client)
+    finally:
+        if client is not None:
+            client.close()
     if output_format == "json":
         click.echo(json.dumps(report, indent=2))
     else:

@@ -1070,6 +1070,7 @@ def distortion_trials(
     rtol: float | None = None,
     max_columns: int = MAX_GRAM_COLUMNS,
     budget_bytes: int | None = None,
+    executor: Callable[..., ExecutionResult] | None = None,
 ) -> DistortionStats:
     """Measure ‖Sx‖²/‖x‖² over ``trials`` independent draws of the embedding.
 
@@ -1110,6 +1111,10 @@ def distortion_trials(
         The largest |E2| for the subspace distortion.
     budget_bytes
         Memory budget for the plan's live peak, checked once before any draw.
+    executor
+        The function that contracts each trial, with the signature of
+        :func:`execute_tree` (default); for example
+        :func:`tncost.dask_engine.execute_tree_dask`.
 
     Returns
     -------
@@ -1165,7 +1170,7 @@ def distortion_trials(
     executed_ops = 0
     for child in spawn_seeds(seed, count):
         sketch = dict(draw_embedding(child))
-        run = execute_tree(network, tree, {**data_arrays, **sketch}, memory_check=False)
+        run = (executor or execute_tree)(network, tree, {**data_arrays, **sketch}, memory_check=False)
         flat = run.result.ravel()
         ratios.append(float(np.real(np.vdot(flat, flat))) / norm)
         seconds.append(run.seconds)

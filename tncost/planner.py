@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -42,7 +43,7 @@ from .errors import NetworkError, SizeError, SketchSizeError, SpecError, TncostE
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
 from .piecewise import Piece, PiecewiseCost, piecewise_cost
-from .symbolic.sizes import Size, parse_size, size_symbol, substitute
+from .symbolic.sizes import Size, check_expression_text, parse_size, size_symbol, substitute
 from .tree import ContractionTree, is_consistent
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class FamilyPlan:
             "search": self.search,
             "unconstrained_ops_at_point": self.unconstrained_ops_at_point,
             "lower_bound_at_point": self.lower_bound_at_point,
-            "ratio_to_lower_bound": None if self.ratio_to_lower_bound is None else float(self.ratio_to_lower_bound),
+            "ratio_to_lower_bound": _float_or_none(self.ratio_to_lower_bound),
             "ratio_to_lower_bound_exact": None if self.ratio_to_lower_bound is None else str(self.ratio_to_lower_bound),
             "lower_bound_note": self.lower_bound_note,
             "satisfies_sequence_condition": self.sequence.ok,
@@ -231,6 +232,9 @@ class FamilyPlan:
         symbolic_cost = tree_cost(joint, tree)
         numeric_joint = joint.at_sizes({k: v for k, v in full_point.items() if k in joint.symbols}) if joint.symbols else joint
         numeric_cost = tree_cost(numeric_joint, tree)
+        if str(symbolic_cost.ops) != data["cost"]:
+            # sympify runs eval, so the stored text must be plain arithmetic first.
+            check_expression_text(str(data["cost"]), SpecError, f"stored cost of family {embedding.family!r}", functions=("sqrt",))
         if str(symbolic_cost.ops) != data["cost"] and sympy.simplify(symbolic_cost.ops - sympy.sympify(data["cost"], locals=_symbol_locals(joint))) != 0:
             raise SpecError(f"stored cost of family {embedding.family!r} does not match its order: {data['cost']} != {symbolic_cost.ops}")
         if numeric_cost.ops != data["cost_at_point"]:
@@ -262,6 +266,21 @@ class FamilyPlan:
             search=data.get("search", ""),
             notes=tuple(data.get("notes", ())),
         )
+
+
+def _float_or_none(value: Fraction | None) -> float | None:
+    """Return ``value`` as a float, or None when it is None or beyond the float range (the exact text is stored too)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def _natural_key(name: str) -> tuple:
+    """Sort key that orders names such as G2 before G10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
 
 
 def _symbol_locals(network: TensorNetwork) -> dict[str, sympy.Symbol]:
@@ -505,7 +524,8 @@ def sketched_order(network: TensorNetwork, data_tree: ContractionTree) -> tuple[
     """Return the sketched indices in T0's canonical leaf order (index order within a tensor)."""
     order = []
     sketched = set(network.sketched)
-    for position in data_tree.leaf_order():
+    # Children are ordered by tensor name, so the order does not depend on how the tensors are listed.
+    for position in data_tree.leaf_order(key=lambda p: _natural_key(network.tensors[p].name)):
         order.extend(i for i in network.tensors[position].indices if i in sketched)
     return tuple(order)
 

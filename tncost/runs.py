@@ -10,12 +10,13 @@ do not fit are skipped with the needed and available bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from . import execute
-from .errors import MemoryBudgetError
+from .errors import MemoryBudgetError, SpecError
 from .planner import FamilyPlan, SketchPlan
 from .progress import progress
 from .random import Seed, spawn_seeds
@@ -41,8 +42,14 @@ def run_family(
     seed: Seed = 0,
     eps: float = 0.5,
     memory_budget: int | None = None,
+    engine: str = "numpy",
+    client: object | None = None,
 ) -> dict:
     """Execute one family's plan on ``data`` and measure it.
+
+    ``engine`` is ``"numpy"`` (:func:`tncost.execute.execute_tree`) or
+    ``"dask"`` (:func:`tncost.dask_engine.execute_tree_dask`, on ``client``
+    when one is given); both count the executed ops from array shapes.
 
     Returns
     -------
@@ -66,7 +73,9 @@ def run_family(
     draw = execute.embedding_sampler(joint, stddevs)
     first_seed, trial_seed = spawn_seeds(seed, 2)
     arrays = {**data, **draw(first_seed)}
-    result = execute.execute_tree(joint, plan.tree, arrays)
+    executor = _executor(engine, client)
+    result = executor(joint, plan.tree, arrays, budget_bytes=memory_budget)
+    entry["engine"] = engine
     entry["executed_ops"] = result.executed_ops
     entry["ops_match"] = result.executed_ops == plan.cost_at_point
     entry["seconds"] = result.seconds
@@ -78,7 +87,8 @@ def run_family(
             kept_columns *= int(joint.size_dict[index])
         subspace = bool(plan.kept) and kept_columns <= SUBSPACE_COLUMN_LIMIT
         stats = execute.distortion_trials(
-            joint, plan.tree, data, draw, trials, trial_seed, eps, subspace=subspace, budget_bytes=memory_budget
+            joint, plan.tree, data, draw, trials, trial_seed, eps, subspace=subspace, budget_bytes=memory_budget,
+            executor=executor,
         )
         entry["distortion"] = {
             "trials": stats.trials,
@@ -88,6 +98,7 @@ def run_family(
             "max": stats.max,
             "fraction_outside": stats.fraction_outside,
             "eps": stats.eps,
+            "ratios": [float(ratio) for ratio in stats.ratios],
         }
         if stats.subspace is not None:
             entry["subspace_distortion"] = {
@@ -123,6 +134,16 @@ def _fits_budget(plan: FamilyPlan, memory_budget: int | None) -> bool:
     return True
 
 
+def _executor(engine: str, client: object | None) -> Callable[..., execute.ExecutionResult]:
+    if engine == "numpy":
+        return execute.execute_tree
+    if engine == "dask":
+        from .dask_engine import execute_tree_dask
+
+        return functools.partial(execute_tree_dask, client=client)
+    raise SpecError(f"unknown engine {engine!r}; use 'numpy' or 'dask'")
+
+
 def run_plan(
     plan: SketchPlan,
     *,
@@ -130,6 +151,8 @@ def run_plan(
     trials: int = 20,
     seed: Seed = 0,
     memory_budget: int | None = None,
+    engine: str = "numpy",
+    client: object | None = None,
 ) -> dict:
     """Execute every family of ``plan`` on the same data and collect the measurements.
 
@@ -145,6 +168,9 @@ def run_plan(
         One seed for data, the executed draw and the trials.
     memory_budget
         Bytes; default half the available memory.
+    engine, client
+        The execution engine, ``"numpy"`` or ``"dask"``, and for dask an
+        optional ``dask.distributed`` client (see :func:`run_family`).
 
     Returns
     -------
@@ -166,10 +192,14 @@ def run_plan(
     seeded = list(zip(spawn_seeds(run_seed, len(plan.families)), plan.families))
     for family_seed, family in progress(seeded, desc="families"):
         runs.append(
-            run_family(family, arrays, trials=trials, seed=family_seed, eps=plan.eps, memory_budget=memory_budget)
+            run_family(
+                family, arrays, trials=trials, seed=family_seed, eps=plan.eps, memory_budget=memory_budget,
+                engine=engine, client=client,
+            )
         )
     report["runs"] = runs
     report["seed"] = seed if isinstance(seed, int) else None
+    report["engine"] = engine
     for entry, family in zip(runs, report["families"]):
         for key in ("executed_ops", "predicted_ops", "seconds", "distortion", "subspace_distortion", "skipped"):
             if key in entry:
@@ -207,7 +237,8 @@ def render_runs(plan: SketchPlan, report: Mapping) -> str:
         )
     header = ["family", "m", "predicted ops", "executed ops", "equal", "time", "distortion ‖Sx‖²/‖x‖²"]
     point = ", ".join(f"{k}={v}" for k, v in plan.point.items()) or "its numeric sizes"
-    lines = [f"network {plan.network.name or '(unnamed)'} at {point}"]
+    engine = report.get("engine", "numpy")
+    lines = [f"network {plan.network.name or '(unnamed)'} at {point}, executed with the {engine} engine"]
     lines.append(_table(header, rows))
     lines.extend(f"skipped {line}" for line in skipped)
     return "\n".join(lines)
