@@ -256,7 +256,7 @@ USER_ERRORS = [
     pytest.param(["analyze", "tt:N=3", "--delta", "1"], "delta must lie strictly between 0 and 1", id="delta-one"),
     pytest.param(["analyze", "tt:N=3", "--m", "0"], "invalid sketch size m=0", id="m-zero"),
     pytest.param(["analyze", "tt:N=3", "--m", "-3"], "invalid sketch size m=-3", id="m-negative"),
-    pytest.param(["run", "tt:N=3", "--sizes", "s=8,R=2", "--engine", "dask"], "dask engine is not available yet", id="dask"),
+    pytest.param(["run", "tt:N=3", "--sizes", "s=8,R=2", "--dask-workers", "2"], "--dask-workers applies to --engine dask only", id="dask-workers"),
     pytest.param(["analyze", "tt:N=3", "--eps", "abc"], "'abc' is not a valid float", id="eps-not-a-number"),
     pytest.param(["analyze"], "Missing argument 'SPEC'", id="missing-spec"),
     pytest.param(["frobnicate"], "No such command 'frobnicate'", id="unknown-command"),
