@@ -45,10 +45,15 @@ def test_cp_als_predict_only(cp_file):
     data = json.loads(result.output)
     families = [row["family"] for row in data["predicted"]]
     assert families == ["none", "ms22", "tt", "tree", "khatri-rao", "dense", "tensorsketch", "leverage"]
-    # Exact ALS, per mode: X meets a factor (|X|·R), and the cheapest second step is one of
-    # s_a·s_b·R over the three pairs of sizes (12·13 = 156 is the smallest for every mode).
+    # Exact ALS with the default QR solver: per mode Qᵀ·X_(n)ᵀ, counted as |X|·R.
     none = data["predicted"][0]["sweep_ops"]
-    assert none == 3 * (12 * 13 * 14 * 2) + 3 * (12 * 13 * 2)
+    assert none == 3 * (12 * 13 * 14 * 2)
+    # With normal equations, per mode X meets a factor (|X|·R), and the cheapest second step
+    # is one of s_a·s_b·R over the three pairs of sizes (12·13 = 156 is the smallest for every mode).
+    normal = json.loads(
+        _invoke("cp-als", cp_file, "--rank", 2, "--m", 8, "--solver", "normal", "--predict-only", "--format", "json").output
+    )
+    assert normal["predicted"][0]["sweep_ops"] == 3 * (12 * 13 * 14 * 2) + 3 * (12 * 13 * 2)
     text = _invoke("cp-als", cp_file, "--rank", 2, "--m", 8, "--predict-only")
     assert "tensorsketch" in text.output
     assert "history" not in text.output

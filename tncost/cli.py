@@ -86,6 +86,12 @@ class _Group(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader of standard output went away (``tncost ... | head``): stop quietly.
+            # Standard output is pointed at /dev/null so the interpreter's final flush cannot fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Exception as err:  # noqa: BLE001 - the last line of defence of the command
             # Anything else is a defect of tncost, not of the input: status 1, as for a crash.
             detail = _one_line(str(err)) or "no message"
@@ -184,6 +190,14 @@ def _plan(
 ) -> SketchPlan | ContractionPlan:
     network = _apply_sketch(spec.network, sketch)
     if not network.sketched:
+        if families:
+            _fail(f"--family {families} chooses embedding families, but nothing is sketched; drop --family or give --sketch")
+        chosen_regime = regime if regime is not None else spec.regime
+        if chosen_regime:
+            # Checked so that a wrong regime is reported even though a plain contraction does not use it.
+            from .symbolic.regime import Regime
+
+            Regime.parse(chosen_regime, symbols=(*network.symbols, "m"))
         return plan_contraction(network, sizes=sizes)
     return plan_sketch(
         network,
@@ -199,8 +213,15 @@ def _plan(
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    folder = path.parent
+    if not folder.is_dir() and not folder.parent.exists():
+        # Only the --out folder itself is created, so a mistyped path does not leave a trail of folders.
+        raise SpecError(
+            f"the parent of the --out folder {str(folder)!r} does not exist; create {str(folder.parent)!r} first "
+            "or choose another folder"
+        )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise SpecError(f"cannot write into the --out folder {str(path.parent)!r}: {err.strerror or err}; choose a writable folder") from err

@@ -137,6 +137,12 @@ class TensorNetwork:
         if missing:
             raise SizeError(f"index {missing[0]!r} has no size; add it to the size mapping (for example {missing[0]}=s)")
         unknown = sorted(str(index) for index in self.size_dict if index not in positions)
+        stray_output = [index for index in (self.output or ()) if index not in positions]
+        if stray_output:
+            # A size for an output index that no tensor carries: the output is the mistake, so say that.
+            raise NetworkError(
+                f"output index {stray_output[0]!r} is on no tensor; the network's indices are {', '.join(positions)}"
+            )
         if unknown:
             raise NetworkError(
                 f"size given for unknown index {unknown[0]!r}; the network's indices are {', '.join(positions)}"

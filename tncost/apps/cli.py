@@ -27,15 +27,22 @@ def load_tensor(path: str, min_order: int) -> np.ndarray:
     file = Path(path)
     if not file.is_file():
         raise click.UsageError(f"tensor file not found: {path}; give the path of a .npy file")
+    if file.stat().st_size == 0:
+        raise click.UsageError(f"{path} is empty; save the tensor with numpy.save")
     try:
         array = np.load(file, allow_pickle=False)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, EOFError) as err:
         raise click.UsageError(f"cannot read {path} as a .npy array ({err}); save the tensor with numpy.save") from err
     if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
         raise click.UsageError(f"{path} does not contain a numeric array; save a float array with numpy.save")
+    if np.iscomplexobj(array):
+        raise click.UsageError(f"{path} contains a complex array ({array.dtype}); this command decomposes real tensors")
     if array.ndim < min_order:
         raise click.UsageError(f"{path} contains a tensor of order {array.ndim}; this command needs an order of at least {min_order}")
-    return array.astype(float, copy=False)
+    array = array.astype(float, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise click.UsageError(f"{path} contains NaN or infinite entries; remove or replace them first")
+    return array
 
 
 class _Progress:
@@ -59,6 +66,13 @@ class _Progress:
             self.bar.close()
 
 
+def _stopped_at_limit(history: list[dict], sweeps: int, tol: float, key: str) -> bool:
+    """Return True when the run used every sweep and its last change was still above ``tol``."""
+    if len(history) < sweeps or len(history) < 2:
+        return False
+    return abs(history[-1][key] - history[-2][key]) >= tol
+
+
 def _positive_rank(value: int) -> int:
     if value < 1:
         raise click.UsageError(f"invalid --rank {value}: give a positive integer")
@@ -71,7 +85,7 @@ def _positive_rank(value: int) -> int:
 @click.option("--family", default="auto", show_default=True, type=click.Choice(CP_FAMILIES), help="Sketch: auto asks the planner, none runs exact ALS.")
 @click.option("--mode", default="reuse", show_default=True, type=click.Choice(["reuse", "redraw"]), help="Draw each mode's sketch once (reuse) or every sweep (redraw).")
 @click.option("--sweeps", default=50, show_default=True, type=click.IntRange(min=1), help="Maximum number of sweeps.")
-@click.option("--tol", default=1e-6, show_default=True, type=float, help="Stop when the fit changes by less than this between sweeps.")
+@click.option("--tol", default=1e-6, show_default=True, type=click.FloatRange(min=0), help="Stop when the fit changes by less than this between sweeps.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the initialization and the sketches.")
 @click.option("--m", "m", default=None, type=click.IntRange(min=1), help="Sketch size (default: each family's rule).")
 @click.option("--solver", default="qr", show_default=True, type=click.Choice(["qr", "normal"]), help="Least-squares solver.")
@@ -84,9 +98,15 @@ def cp_als_command(
 ) -> None:
     """Decompose the tensor in FILE (.npy) into rank-R CP form by sketched ALS."""
     rank = _positive_rank(rank)
+    if m is not None and family == "none":
+        raise click.UsageError("--m sets a sketch size, but --family none runs exact ALS without a sketch; drop --m or pick a family")
+    if m is not None and m < rank:
+        raise click.UsageError(
+            f"invalid --m {m}: a sketched least-squares problem with {rank} unknowns per row needs m >= {rank} rows"
+        )
     tensor = load_tensor(file, 3)
     families = None if family == "auto" or predict_only else ["none", family] if family != "none" else ["none"]
-    rows = predict_costs(tensor.shape, rank, m=m, families=families, mode=mode)
+    rows = predict_costs(tensor.shape, rank, m=m, families=families, mode=mode, solver=solver)
     if predict_only:
         if output_format == "json":
             click.echo(json.dumps({"shape": list(tensor.shape), "rank": rank, "mode": mode, "predicted": rows}, indent=2))
@@ -109,6 +129,8 @@ def cp_als_command(
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(f"sweeps {len(result.history)}, fit {result.fit:.6f}")
+    if _stopped_at_limit(result.history, sweeps, tol, "fit"):
+        click.echo(f"note: stopped at the limit of {sweeps} sweeps before the fit changed by less than {tol}; raise --sweeps")
     click.echo(f"one-off setup: {result.setup['ops']} ops (predicted {result.setup['predicted_ops']}), {result.setup['seconds']:.4f} s")
     click.echo(cost_table([row for row in rows if row["family"] == result.family], {result.family: result}))
 
@@ -119,7 +141,7 @@ def cp_als_command(
 @click.option("--family", default="none", show_default=True, type=click.Choice(TUCKER_FAMILIES), help="Sketch; none runs HOOI.")
 @click.option("--init", default="range-finder", show_default=True, type=click.Choice(["range-finder", "hosvd", "random"]), help="Initial factors.")
 @click.option("--sweeps", default=10, show_default=True, type=click.IntRange(min=1), help="Maximum number of sweeps.")
-@click.option("--tol", default=1e-8, show_default=True, type=float, help="Stop when the relative residual changes by less than this.")
+@click.option("--tol", default=1e-8, show_default=True, type=click.FloatRange(min=0), help="Stop when the relative residual changes by less than this.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the initialization and the sketches.")
 @click.option("--m", "m", default=None, type=click.IntRange(min=1), help="Sketch size (default: each family's rule).")
 @click.option("--format", "output_format", default="text", show_default=True, type=click.Choice(["text", "json"]), help="Output format.")
@@ -131,6 +153,8 @@ def tucker_command(file: str, ranks: str, family: str, init: str, sweeps: int, t
         raise click.UsageError(f"invalid --ranks {ranks!r}: give comma-separated positive integers, for example 5,5,5") from None
     if any(v < 1 for v in values):
         raise click.UsageError(f"invalid --ranks {ranks!r}: every rank must be a positive integer")
+    if m is not None and family == "none":
+        raise click.UsageError("--m sets a sketch size, but --family none runs HOOI without a sketch; drop --m or pick a family")
     tensor = load_tensor(file, 2)
     if len(values) != tensor.ndim:
         raise SpecError(f"--ranks gives {len(values)} ranks for a tensor of order {tensor.ndim}; give one rank per mode")
@@ -147,3 +171,5 @@ def tucker_command(file: str, ranks: str, family: str, init: str, sweeps: int, t
     click.echo(f"tucker: family {result.family}, m {result.m if result.m else '-'}, ranks {values}")
     for entry in result.history:
         click.echo(f"sweep {entry['sweep']}: relative residual {entry['residual']:.6e}, {entry['seconds']:.4f} s")
+    if _stopped_at_limit(result.history, sweeps, tol, "residual"):
+        click.echo(f"note: stopped at the limit of {sweeps} sweeps before the residual changed by less than {tol}; raise --sweeps")

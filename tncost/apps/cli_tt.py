@@ -52,11 +52,13 @@ def load_tt(path: str | Path, tt_rank: int | None = None) -> TensorTrain:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise SpecError(f"{path} is empty; write the cores with numpy.savez (or a dense array with numpy.save)")
     if suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as err:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
             raise SpecError(f"{path}: cannot read the .npz file ({err}); write it with numpy.savez") from err
         expected = [f"core_{k}" for k in range(len(arrays))]
         if sorted(arrays) != sorted(expected) or not arrays:
@@ -66,12 +68,12 @@ def load_tt(path: str | Path, tt_rank: int | None = None) -> TensorTrain:
             )
         return TensorTrain([arrays[name] for name in expected], copy=False)
     if suffix == ".npy":
-        if tt_rank is None:
-            raise SpecError(f"{path} contains a dense array; give --tt-rank R to decompose it by TT-SVD first")
         try:
             dense = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, EOFError) as err:
             raise SpecError(f"{path}: cannot read the .npy file ({err}); write it with numpy.save") from err
+        if tt_rank is None:
+            raise SpecError(f"{path} contains a dense array; give --tt-rank R to decompose it by TT-SVD first")
         return TensorTrain.from_dense(dense, max_rank=tt_rank)
     raise SpecError(f"{path}: unknown file type {suffix or '(none)'!r}; give an .npz file of TT cores or a dense .npy array")
 
@@ -127,6 +129,7 @@ def _text_report(payload: dict[str, Any]) -> str:
     lines = [
         f"tensor train: shape {tuple(payload['shape'])}, ranks {tuple(payload['ranks'])}",
     ]
+    lines.extend(f"note: {note}" for note in payload.get("notes", ()))
     if payload["rank"] is None:
         lines.append("no rank given: deterministic rounding by --rtol alone")
     else:
@@ -202,6 +205,12 @@ def tt_round_command(
         raise click.UsageError("--output writes one rounded train; choose one --method instead of 'all'")
 
     tt = load_tt(file, tt_rank)
+    notes = []
+    largest = max(tt.ranks)
+    if rank is not None and rank > largest and tt.order > 1:
+        # A sketch rank above every bond rank only adds columns that span noise and raises the output ranks.
+        notes.append(f"--rank {rank} exceeds the train's largest rank {largest}; rounding with L = {largest}, which is exact")
+        rank = largest
     payload: dict[str, Any] = {
         "file": str(file),
         "shape": list(tt.shape),
@@ -209,6 +218,7 @@ def tt_round_command(
         "rank": rank,
         "seed": seed,
         "bound": _bound_summary(tt, rank) if tt.order > 1 else {"lower_bound": None, "note": "order 1"},
+        "notes": notes,
     }
     if rank is not None and tt.order > 1:
         payload["predicted"] = {m: sum(predict_tt_costs(tt, rank, m).values()) for m in methods}

@@ -585,7 +585,7 @@ def _symbolic_structured(shape: Sequence[int], rank: int, family: str, m: int, e
 
 def predict_costs(
     shape: Sequence[int], rank: int, *, m: int | None = None, families: Sequence[str] | None = None,
-    mode: str = "reuse", eps: float = 0.5, delta: float = 0.1,
+    mode: str = "reuse", eps: float = 0.5, delta: float = 0.1, solver: str = "qr",
 ) -> list[dict]:
     """Return, per family, the predicted cost of one sweep before running.
 
@@ -596,7 +596,9 @@ def predict_costs(
     one-off data sketches of ``reuse``) and ``lower_bound`` (of one
     structured sketching step, from :func:`tncost.bounds.lower_bound`, at
     the cubic point). TensorSketch and leverage rows use their documented
-    models; ``none`` is the MTTKRP of exact ALS.
+    models. ``none`` is exact ALS as :func:`cp_als` runs it with ``solver``:
+    with ``"qr"`` the product Qᵀ·X_(n)ᵀ, counted as |X|·R per mode, and with
+    ``"normal"`` the MTTKRP along the planner's contraction order.
     """
     rank = _check_rank(rank)
     shape = tuple(int(s) for s in shape)
@@ -615,7 +617,7 @@ def predict_costs(
         row: dict = {"family": family, "m": size}
         if family == "none":
             row["structured"] = str(R * s**N)
-            row["sweep_ops"] = _exact_sweep_ops(shape, rank)
+            row["sweep_ops"] = N * math.prod(shape) * rank if solver == "qr" else _exact_sweep_ops(shape, rank)
             row["setup_ops"] = 0
             row["lower_bound"] = None
         elif family in GAUSSIAN_FAMILIES:

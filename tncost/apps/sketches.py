@@ -40,7 +40,7 @@ import scipy.sparse
 from .. import embeddings as emb
 from ..cost import tree_cost
 from ..errors import NetworkError, SizeError, SketchSizeError, SpecError
-from ..execute import embedding_stddevs, execute_tree, gaussian_tensors
+from ..execute import check_memory, embedding_stddevs, execute_tree, gaussian_tensors
 from ..network import Tensor, TensorNetwork
 from ..paths import optimize
 from ..planner import FamilyPlan, plan_sketch
@@ -320,6 +320,9 @@ class GaussianSketch:
 
     def draw(self, seed: Seed) -> None:
         """Draw the embedding tensors from ``seed`` (the same seed gives the same S)."""
+        # The plan's live peak counts every embedding tensor, so an m too large for memory
+        # is rejected here, before the draw allocates anything.
+        check_memory(self.plan.live_peak_at_point, np.float64)
         positions = self.joint.embedding_positions()
         self.arrays = gaussian_tensors(self.joint, positions, self.stddevs, seed)
 
@@ -364,7 +367,7 @@ class GaussianSketch:
             arrays = {"X": data}
         else:
             arrays = {f"X{t}": a for t, a in enumerate(data.arrays)}
-        run = execute_tree(network, tree, {**arrays, **self.arrays}, memory_check=False)
+        run = execute_tree(network, tree, {**arrays, **self.arrays})
         result = run.result.reshape(self.shape[self.mode], self.m).T
         return result, run.executed_ops
 

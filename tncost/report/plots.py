@@ -220,7 +220,10 @@ def plot_cost_sweep(sweep: Mapping, *, title: str | None = None):
     ax.set_ylabel("ops (log scale)")
     ax.set_title(title or f"cost against {sweep['symbol']}")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no point of the sweep could be planned", transform=ax.transAxes, ha="center")
     return fig, ax
 
 

@@ -316,10 +316,15 @@ def _bound_section(report: Report, plan: SketchPlan) -> None:
         f"LB / {bound.constant}."
     )
     report.formula(bound.total)
+    undefined = sorted({f.lower_bound_note for f in plan.families if f.lower_bound_at_point is None and f.lower_bound_note})
+    if undefined:
+        report.text("At the numeric point the bound does not apply: " + "; ".join(undefined))
     rows = []
     for term in bound.terms:
         value = "-"
-        if plan.fixed_m is not None or isinstance(bound.m, int):
+        if undefined:
+            pass  # values at a point where the bound's assumptions fail would read as a bound
+        elif plan.fixed_m is not None or isinstance(bound.m, int):
             try:
                 value = f"{term.at({**plan.point, 'm': int(plan.fixed_m or bound.m)}):,}"
             except (TncostError, TypeError, ValueError):
