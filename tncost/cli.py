@@ -314,7 +314,7 @@ def _lower_bound_line(plan: SketchPlan) -> str:
     )
     if bound.assumptions:
         line += f", assuming {' and '.join(bound.assumptions)}"
-    undefined = sorted({f.lower_bound_note for f in plan.families if f.lower_bound_at_point is None and f.lower_bound_note})
+    undefined = plan.lower_bound_not_applicable()
     if undefined:
         line += f"; at the numeric point it does not apply: {'; '.join(undefined)}"
     return line

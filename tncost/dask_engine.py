@@ -21,20 +21,10 @@ from typing import Any
 import numpy as np
 import opt_einsum
 
-from .cost import kept_indices, tree_cost
-from .errors import PathError, SpecError
-from .execute import (
-    Arrays,
-    ExecutedStep,
-    ExecutionResult,
-    _leaf_arrays,
-    _numeric_sizes,
-    _reduce,
-    _symbols,
-    check_memory,
-)
+from .errors import SpecError
+from .execute import Arrays, ExecutionResult, _symbols, contract_along_tree
 from .network import TensorNetwork
-from .tree import ContractionTree, Node
+from .tree import ContractionTree
 
 __all__ = ["execute_tree_dask", "local_client", "dask_available", "DEFAULT_CHUNK_BYTES"]
 
@@ -113,59 +103,20 @@ def execute_tree_dask(
         raise SpecError("the dask engine needs dask: pip install 'tncost[dask]', or use --engine numpy")
     if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
         raise SpecError(f"invalid chunk_bytes={chunk_bytes!r}: give a positive number of bytes")
-    sizes = _numeric_sizes(network)
-    count = len(network.tensors)
-    bad = [p for p in tree.leaves if not 0 <= p < count]
-    if bad:
-        raise PathError(f"tree leaf {bad[0]} is not a tensor position; the network has positions 0..{count - 1}")
-    leaves = _leaf_arrays(network, tree, arrays, sizes)
-    if memory_check:
-        dtype = np.result_type(*(array for _, array in leaves.values()))
-        check_memory(tree_cost(network, tree).live_peak, dtype, budget_bytes)
 
-    covers_all = len(tree.leaves) == count
-    root = tree.root
-
-    def result_order(node: Node) -> tuple:
-        if node == root and covers_all:
-            return tuple(network.output or ())
-        return kept_indices(network, node)
-
-    operands: dict[Node, tuple[tuple, Any]] = {}
-    for node, (indices, array) in leaves.items():
-        target = result_order(node) if len(tree.leaves) == 1 else kept_indices(network, node)
-        operands[node] = (target, _dask_array(np.ascontiguousarray(_reduce(indices, array, target)), chunk_bytes))
-
-    steps = []
-    for left, right in tree.steps:
-        a_indices, a = operands.pop(left)
-        b_indices, b = operands.pop(right)
-        node = left | right
-        out = result_order(node)
-        dims = dict(zip(a_indices, a.shape))
-        dims.update(zip(b_indices, b.shape))
-        letters = _symbols(dims)
+    def contract(a_indices: tuple, a: Any, b_indices: tuple, b: Any, out: tuple) -> Any:
+        letters = _symbols((*a_indices, *b_indices))
         equation = (
             "".join(letters[i] for i in a_indices) + ","
             + "".join(letters[i] for i in b_indices) + "->"
             + "".join(letters[i] for i in out)
         )
-        result = opt_einsum.contract(equation, a, b, backend="dask")
-        operands[node] = (out, result)
-        steps.append(
-            ExecutedStep(
-                left=left,
-                right=right,
-                indices=tuple(dims),
-                result_indices=out,
-                shapes=(tuple(int(n) for n in a.shape), tuple(int(n) for n in b.shape)),
-                result_shape=tuple(int(n) for n in result.shape),
-                ops=math.prod(int(d) for d in dims.values()),
-                seconds=0.0,
-            )
-        )
+        return opt_einsum.contract(equation, a, b, backend="dask")
 
-    final_indices, final = operands[root]
+    final_indices, final, steps = contract_along_tree(
+        network, tree, arrays, contract, budget_bytes=budget_bytes, memory_check=memory_check,
+        convert=lambda leaf: _dask_array(np.ascontiguousarray(leaf), chunk_bytes), timed=False,
+    )
     start = time.perf_counter()
     if client is not None:
         value = client.compute(final).result()

@@ -37,7 +37,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 import opt_einsum
@@ -756,12 +756,47 @@ def execute_tree(
     >>> run.result.shape, run.executed_ops, len(run.steps)
     ((2, 3, 4), 24, 1)
     """
+    final_indices, final, steps = contract_along_tree(
+        network, tree, arrays, _pairwise, budget_bytes=budget_bytes, memory_check=memory_check
+    )
+    return ExecutionResult(
+        result=final,
+        result_indices=final_indices,
+        executed_ops=sum(step.ops for step in steps),
+        steps=tuple(steps),
+        seconds=sum(step.seconds for step in steps),
+    )
+
+
+def contract_along_tree(
+    network: TensorNetwork,
+    tree: ContractionTree,
+    arrays: Arrays,
+    contract: Callable[[tuple[Index, ...], Any, tuple[Index, ...], Any, tuple[Index, ...]], Any],
+    *,
+    budget_bytes: int | None = None,
+    memory_check: bool = True,
+    convert: Callable[[np.ndarray], Any] | None = None,
+    timed: bool = True,
+) -> tuple[tuple[Index, ...], Any, list[ExecutedStep]]:
+    """Run ``tree``'s pairwise steps with ``contract`` and count each step's ops from the operands' shapes.
+
+    This is the engine-independent part of :func:`execute_tree`: leaf
+    checks, the live-peak check, the summing of single-tensor indices, the
+    index rule of each step and the ops count. ``contract(a_indices, a,
+    b_indices, b, out)`` returns the step's result with axes ``out``;
+    ``convert`` turns each prepared leaf into the engine's array type. With
+    ``timed=False`` the steps carry ``seconds = 0.0``, for engines that only
+    build a lazy graph here.
+
+    Returns the root's indices, the root's array and the executed steps.
+    """
     sizes = _numeric_sizes(network)
     count = len(network.tensors)
     bad = [p for p in tree.leaves if not 0 <= p < count]
     if bad:
         raise PathError(f"tree leaf {bad[0]} is not a tensor position; the network has positions 0..{count - 1}")
-    operands = _leaf_arrays(network, tree, arrays, sizes)
+    operands: dict[Node, tuple[tuple[Index, ...], Any]] = dict(_leaf_arrays(network, tree, arrays, sizes))
     if memory_check:
         dtype = np.result_type(*(array for _, array in operands.values()))
         check_memory(tree_cost(network, tree).live_peak, dtype, budget_bytes)
@@ -777,7 +812,8 @@ def execute_tree(
     # Leaves: sum the indices that are not open and that no other tensor carries.
     for node, (indices, array) in list(operands.items()):
         target = result_order(node) if len(tree.leaves) == 1 else kept_indices(network, node)
-        operands[node] = (target, _reduce(indices, array, target))
+        reduced = _reduce(indices, array, target)
+        operands[node] = (target, reduced if convert is None else convert(reduced))
 
     # Pairwise steps in execution order. Each intermediate is freed once consumed.
     steps = []
@@ -792,8 +828,8 @@ def execute_tree(
         ops = math.prod(int(d) for d in dims.values())
 
         start = time.perf_counter()
-        result = _pairwise(a_indices, a, b_indices, b, out)
-        seconds = time.perf_counter() - start
+        result = contract(a_indices, a, b_indices, b, out)
+        seconds = time.perf_counter() - start if timed else 0.0
 
         operands[node] = (out, result)
         steps.append(
@@ -802,8 +838,8 @@ def execute_tree(
                 right=right,
                 indices=tuple(dims),
                 result_indices=out,
-                shapes=(tuple(a.shape), tuple(b.shape)),
-                result_shape=tuple(result.shape),
+                shapes=(tuple(int(n) for n in a.shape), tuple(int(n) for n in b.shape)),
+                result_shape=tuple(int(n) for n in result.shape),
                 ops=ops,
                 seconds=seconds,
             )
@@ -811,13 +847,7 @@ def execute_tree(
         del a, b, result
 
     final_indices, final = operands[root]
-    return ExecutionResult(
-        result=final,
-        result_indices=final_indices,
-        executed_ops=sum(step.ops for step in steps),
-        steps=tuple(steps),
-        seconds=sum(step.seconds for step in steps),
-    )
+    return final_indices, final, steps
 
 
 # Norms and Gram matrices without dense x --------------------------------------

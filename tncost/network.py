@@ -139,7 +139,7 @@ class TensorNetwork:
         unknown = sorted(str(index) for index in self.size_dict if index not in positions)
         stray_output = [index for index in (self.output or ()) if index not in positions]
         if stray_output:
-            # A size for an output index that no tensor carries: the output is the mistake, so say that.
+            # A size for an output index that no tensor carries: the output list is the mistake, so report that.
             raise NetworkError(
                 f"output index {stray_output[0]!r} is on no tensor; the network's indices are {', '.join(positions)}"
             )

@@ -46,7 +46,7 @@ from .network import TensorNetwork
 from .symbolic.sizes import size_symbol
 from .tree import ContractionTree
 
-__all__ = ["Piece", "PiecewiseCost", "piecewise_cost", "sample_points", "DEFAULT_BITS"]
+__all__ = ["Piece", "PiecewiseCost", "piecewise_cost", "sample_points", "balanced_splits", "DEFAULT_BITS"]
 
 SKETCH_SYMBOL = "m"
 
@@ -108,11 +108,11 @@ class Piece:
 class PiecewiseCost:
     """A family's cost under a regime, piece by piece and region by region.
 
-    ``regions`` lists, for each part of the regime, its extra inequalities
-    (none when one piece wins throughout), the winning pieces' labels, their
-    leading cost, and whether the winner's cost is at most a constant times
-    the lower bound there (``None`` when the bound has no single leading
-    form in that region).
+    ``regions`` has one entry per part of the regime. Each entry gives the
+    part's extra inequalities (none when one piece wins throughout), the
+    winning pieces' labels and their leading cost. With a bound, it also
+    states whether the winner's cost is at most a constant times the bound
+    there (``None`` when the bound has no single leading form in that part).
     """
 
     family: str
@@ -192,7 +192,7 @@ def sample_points(
     return points
 
 
-def _balanced(choices: "emb.MS22Choices", q: int) -> "emb.MS22Choices":
+def balanced_splits(choices: "emb.MS22Choices", q: int) -> "emb.MS22Choices":
     """Return the same construction with every split read as b1 = b2 = q at m = m' = q**2."""
     merges = tuple(
         dataclasses.replace(merge, b1=q, m_prime=q * q) if merge.option.startswith("split") else merge
@@ -234,7 +234,7 @@ def _costed(
     data_values = {k: v for k, v in point.items() if k in network.symbols}
     numeric = network.at_sizes(data_values) if network.symbols else network
     order = tuple(network.sketched)
-    choices = _balanced(_search(family, numeric, data_tree, data_values, m_value), q)
+    choices = balanced_splits(_search(family, numeric, data_tree, data_values, m_value), q)
     numeric_embedding, step_tree = emb.ms22_embedding(numeric, data_tree, choices, m_value, order=order, family=family)
     joint_numeric = emb.joint_network(numeric, numeric_embedding)
     search = consistent_tree(joint_numeric, data_tree, step_tree)

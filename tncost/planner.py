@@ -42,7 +42,7 @@ from .cost import TreeCost, substitute_cost, tree_cost
 from .errors import NetworkError, SizeError, SketchSizeError, SpecError, TncostError
 from .network import Tensor, TensorNetwork
 from .paths import optimize, sample_sizes
-from .piecewise import Piece, PiecewiseCost, piecewise_cost
+from .piecewise import Piece, PiecewiseCost, balanced_splits, piecewise_cost
 from .symbolic.sizes import Size, check_expression_text, parse_size, size_symbol, substitute
 from .tree import ContractionTree, is_consistent
 
@@ -305,6 +305,10 @@ class SketchPlan:
     notes: tuple[str, ...] = field(default=())
     lower_bound: LowerBound | None = None
     asymptotics: Mapping | None = None
+
+    def lower_bound_not_applicable(self) -> list[str]:
+        """Return why LB does not apply at the numeric point, one reason per distinct family note (empty when it applies)."""
+        return sorted({f.lower_bound_note for f in self.families if f.lower_bound_at_point is None and f.lower_bound_note})
 
     def family(self, name: str) -> FamilyPlan:
         """Return the plan of the family ``name``."""
@@ -900,12 +904,7 @@ def _balanced_split_cost(plan: FamilyPlan) -> sympy.Expr | None:
     choices = plan.choices
     if not isinstance(choices, MS22Choices):
         return None
-    square = 16
-    merges = tuple(
-        dataclasses.replace(merge, b1=4, m_prime=square) if merge.option.startswith("split") else merge
-        for merge in choices.merges
-    )
-    balanced = dataclasses.replace(choices, m=square, merges=merges)
+    balanced = balanced_splits(choices, 4)
     try:
         embedding, _ = emb.ms22_embedding(
             plan.data_network, plan.data_tree, balanced, size_symbol(SKETCH_SYMBOL), order=plan.embedding.sketched,
@@ -931,7 +930,7 @@ def _constraints_violated(regime: "Regime", point: Mapping[str, int]) -> list[st
 
 
 def _single_region_winners(pieces: object) -> list["Piece"]:
-    """The winning pieces of a piecewise cost with one region (tied under the regime), else []."""
+    """Return the winning pieces of a piecewise cost with one region (tied under the regime), else []."""
     if not isinstance(pieces, PiecewiseCost) or len(pieces.regions) != 1:
         return []
     labels = pieces.regions[0]["winners"]
@@ -939,7 +938,7 @@ def _single_region_winners(pieces: object) -> list["Piece"]:
 
 
 def _single_piece(pieces: object) -> "Piece | None":
-    """The first winning piece of a piecewise cost with one region, else None."""
+    """Return the first winning piece of a piecewise cost with one region, else None."""
     winners = _single_region_winners(pieces)
     return winners[0] if winners else None
 

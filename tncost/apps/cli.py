@@ -16,6 +16,7 @@ import click
 import numpy as np
 
 from ..errors import SpecError
+from ..progress import progress_enabled
 from .cp_als import CP_FAMILIES, cost_table, cp_als, predict_costs
 from .tucker_als import TUCKER_FAMILIES, tucker_als
 
@@ -50,7 +51,7 @@ class _Progress:
 
     def __init__(self, total: int, label: str) -> None:
         self.bar = None
-        if sys.stderr.isatty():
+        if progress_enabled():
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False)

@@ -316,7 +316,7 @@ def _bound_section(report: Report, plan: SketchPlan) -> None:
         f"LB / {bound.constant}."
     )
     report.formula(bound.total)
-    undefined = sorted({f.lower_bound_note for f in plan.families if f.lower_bound_at_point is None and f.lower_bound_note})
+    undefined = plan.lower_bound_not_applicable()
     if undefined:
         report.text("At the numeric point the bound does not apply: " + "; ".join(undefined))
     rows = []
